@@ -1,0 +1,18 @@
+"""Create the warehouse objects the pipeline owns outside dbt (raw, ledger, publication)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import psycopg
+
+# Any fixed number: concurrent first runs (parallel extract tasks) serialise on it, because
+# `create ... if not exists` is not safe against a concurrent twin.
+_BOOTSTRAP_LOCK = 7_300_001
+
+
+def ensure_warehouse(conn: psycopg.Connection) -> None:
+    ddl = files("dti_pipeline.warehouse").joinpath("bootstrap.sql").read_text(encoding="utf-8")
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK,))
+        conn.execute(ddl)
