@@ -1,0 +1,1 @@
+"""The one client that talks to every source system."""

@@ -1,0 +1,1 @@
+"""Raw landing: COPY into raw tables, the load ledger, quarantine."""
