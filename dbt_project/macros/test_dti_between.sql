@@ -1,0 +1,6 @@
+{#- Every non-null value lies in [low, high]. -#}
+{% test dti_between(model, column_name, low, high) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} < {{ low }} or {{ column_name }} > {{ high }}
+{% endtest %}

@@ -1,0 +1,8 @@
+{#- Which generation of unit codes a source record carries: records created before the
+    1 July 2025 merger name legacy units (63 provinces, districts, communes). -#}
+{% macro unit_code_generation(created_at_column) -%}
+    case
+        when {{ created_at_column }} < timestamptz '{{ var("merger_at") }}' then 'legacy'
+        else 'current'
+    end
+{%- endmacro %}
