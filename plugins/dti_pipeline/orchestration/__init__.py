@@ -1,0 +1,1 @@
+"""DAG factories and task policies; the files in dags/ only call these."""

@@ -1,0 +1,1 @@
+"""Atomic publication of a built month to the BI-facing mart."""
