@@ -1,0 +1,327 @@
+"""The `dti` command: demo, simulators, extraction, refresh, reports, warehouse, dbt."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from dti_pipeline.months import MonthError, format_month, month_range, parse_month, validate_month
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _quiet_airflow_logs() -> None:
+    """Progress lines only; failures still print their reasons (`--verbose` for task logs)."""
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("DBT_QUIET", "true")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """dti-pipeline: Vietnam's provincial digital-transformation index, monthly."""
+
+
+# -- demo ---------------------------------------------------------------------------------
+@main.command()
+@click.option("--preset", default="tiny", show_default=True, help="Simulator preset.")
+@click.option("--seed", default=42, show_default=True, help="Simulator seed.")
+@click.option("--verbose", is_flag=True, help="Show Airflow's task logs.")
+def demo(preset: str, seed: int, verbose: bool) -> None:
+    """Run the whole pipeline on the embedded warehouse and print the ranking."""
+    from dti_pipeline import demo as steps
+    from dti_pipeline import runtime
+    from dti_simulators import get_preset, start_simulators
+
+    if not verbose:
+        _quiet_airflow_logs()
+    chosen = get_preset(preset)
+    months = chosen.months()
+    started = time.monotonic()
+    runtime.prepare_airflow_env()
+    url = runtime.use_warehouse()
+    click.echo(f"warehouse: {url.split('@')[-1]}")
+    runtime.migrate_airflow_db()
+    runtime.ensure_manifest()
+    with start_simulators(preset, seed) as sims:
+        runtime.set_source_connections(sims.connections())
+        for name, endpoint in sims.endpoints().items():
+            click.echo(f"simulator {name}: {endpoint['base_url']}")
+        sources = sorted(sims.simulators)
+        click.echo(
+            f"extracting {', '.join(sources)} for {format_month(months[0])}..{format_month(months[-1])}"
+        )
+        steps.extract_months(sources, months)
+    click.echo("refreshing the mart month by month")
+    steps.refresh_months(months)
+
+    from dti_pipeline.report.monthly import write_report
+    from dti_pipeline.warehouse.connection import connect
+
+    with connect() as conn:
+        report = write_report(conn, months[-1])
+        click.echo(f"\nDTI {format_month(months[-1])}, provinces (preset {preset}, seed {seed}):")
+        click.echo(steps.ranking_table(conn, months[-1]))
+    click.echo(f"\nreport: {report}")
+    click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+# -- simulators -----------------------------------------------------------------------------
+@main.group()
+def sources() -> None:
+    """The source simulators."""
+
+
+@sources.command("serve")
+@click.option("--preset", default="tiny", show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port-base", default=8101, show_default=True, help="First port; 0 = free ports.")
+@click.option(
+    "--endpoints",
+    "endpoints_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write base URLs and credentials as JSON to this file.",
+)
+def serve(preset: str, seed: int, host: str, port_base: int, endpoints_file: Path | None) -> None:
+    """Start the simulators and serve until Ctrl-C."""
+    from dti_simulators import start_simulators
+    from dti_simulators.runner import SIMULATOR_NAMES
+
+    ports = {name: (port_base + i if port_base else 0) for i, name in enumerate(SIMULATOR_NAMES)}
+    # A deployment fixes the credentials (DTI_<SOURCE>_API_KEY) so that its Connections match.
+    credentials = {
+        name: {"password": os.environ[f"DTI_{name.upper()}_API_KEY"]}
+        for name in SIMULATOR_NAMES
+        if os.environ.get(f"DTI_{name.upper()}_API_KEY")
+    }
+    sims = start_simulators(preset, seed, host=host, ports=ports, credentials=credentials)
+    endpoints = sims.endpoints()
+    for name, endpoint in endpoints.items():
+        creds = ", ".join(f"{k}={v}" for k, v in endpoint["credentials"].items())
+        click.echo(f"{name:<10} {endpoint['base_url']:<28} {creds}  docs: {endpoint['docs']}")
+    if endpoints_file:
+        document = {
+            "preset": preset,
+            "seed": seed,
+            "endpoints": endpoints,
+            "connections": sims.connections(),
+        }
+        endpoints_file.write_text(json.dumps(document, indent=2))
+        click.echo(f"endpoints written to {endpoints_file}")
+    click.echo("serving; Ctrl-C to stop")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    sims.stop()
+    click.echo("stopped")
+
+
+# -- extraction -------------------------------------------------------------------------------
+def _month_option(value: str | None, name: str):
+    if value is None:
+        return None
+    try:
+        return parse_month(value)
+    except MonthError as exc:
+        raise click.BadParameter(str(exc), param_hint=name) from exc
+
+
+@main.command()
+@click.option("--source", "source_names", multiple=True, required=True, help="Source name(s).")
+@click.option("--from", "first", required=True, help="First month, YYYY-MM.")
+@click.option("--to", "last", required=True, help="Last month, YYYY-MM.")
+@click.option(
+    "--endpoints",
+    "endpoints_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use the sources described by `dti sources serve --endpoints`.",
+)
+def extract(source_names, first, last, endpoints_file) -> None:
+    """Backfill the extract DAGs for every day of a range of months."""
+    from dti_pipeline import demo as steps
+    from dti_pipeline import runtime
+    from dti_pipeline.sources.spec import load_sources
+
+    known = load_sources()
+    for name in source_names:
+        if name not in known:
+            _fail(f"unknown source {name!r}; configured: {', '.join(known)}")
+    months = month_range(_month_option(first, "--from"), _month_option(last, "--to"))
+    if not months:
+        _fail("--from is after --to")
+    _quiet_airflow_logs()
+    runtime.prepare_airflow_env()
+    runtime.use_warehouse()
+    runtime.migrate_airflow_db()
+    if endpoints_file:
+        runtime.set_source_connections(json.loads(endpoints_file.read_text())["connections"])
+    steps.extract_months(list(source_names), months)
+
+
+# -- refresh and report -------------------------------------------------------------------------
+@main.command()
+@click.option("--month", help="The month to build and publish, YYYY-MM.")
+@click.option("--from", "first", help="First month of a range, YYYY-MM.")
+@click.option("--to", "last", help="Last month of a range, YYYY-MM.")
+def refresh(month, first, last) -> None:
+    """Build and publish month(s) of the mart with the dti_monthly_refresh DAG."""
+    from dti_pipeline import demo as steps
+    from dti_pipeline import runtime
+
+    try:
+        if month:
+            months = [validate_month(month)]
+        elif first and last:
+            months = month_range(validate_month(first), validate_month(last))
+        else:
+            raise click.UsageError("give --month YYYY-MM, or --from YYYY-MM --to YYYY-MM")
+    except MonthError as exc:
+        _fail(str(exc))
+    _quiet_airflow_logs()
+    runtime.prepare_airflow_env()
+    runtime.use_warehouse()
+    runtime.migrate_airflow_db()
+    runtime.ensure_manifest()
+    steps.refresh_months(months)
+
+
+@main.command()
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
+def report(month: str, output_dir: Path | None) -> None:
+    """Write the HTML report of a published month."""
+    from dti_pipeline import runtime
+    from dti_pipeline.report.monthly import write_report
+    from dti_pipeline.warehouse.connection import connect
+
+    try:
+        chosen = validate_month(month)
+    except MonthError as exc:
+        _fail(str(exc))
+    runtime.use_warehouse()
+    with connect() as conn:
+        click.echo(write_report(conn, chosen, output_dir))
+
+
+# -- warehouse, dbt, reference data, Airflow UI ------------------------------------------------------
+@main.group()
+def warehouse() -> None:
+    """The embedded warehouse."""
+
+
+@warehouse.command("start")
+def warehouse_start() -> None:
+    from dti_pipeline import runtime
+
+    click.echo(runtime.use_warehouse())
+
+
+@warehouse.command("stop")
+def warehouse_stop() -> None:
+    from dti_pipeline.paths import dti_home
+    from dti_pipeline.warehouse.embedded import EmbeddedWarehouse
+
+    stopped = EmbeddedWarehouse(dti_home() / "warehouse").stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@warehouse.command("url")
+def warehouse_url() -> None:
+    from dti_pipeline import runtime
+
+    click.echo(runtime.use_warehouse())
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def dbt(args) -> None:
+    """Run dbt in dbt_project/ against the warehouse (e.g. `dti dbt build`)."""
+    from dti_pipeline import runtime
+
+    offline = bool(args) and args[0] in {"parse", "deps", "clean", "--version"}
+    url = None if offline else runtime.use_warehouse()
+    sys.exit(runtime.run_dbt(list(args), url, check=False))
+
+
+@main.group()
+def reference() -> None:
+    """Administrative-unit reference data."""
+
+
+@reference.command("export")
+def reference_export() -> None:
+    """Rewrite the reference seeds from the installed vietnamadminunits package."""
+    from dti_pipeline.reference import SEEDS_DIR, export_seeds
+
+    for name, count in export_seeds().items():
+        click.echo(f"{SEEDS_DIR / name}: {count} rows")
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True)
+@click.option("--preset", default="tiny", show_default=True, help="Preset the simulators serve.")
+def airflow(port: int, preset: str) -> None:
+    """Open the Airflow UI (airflow standalone) on the same DAGs and warehouse."""
+    import secrets
+    import subprocess
+
+    from dti_pipeline import runtime
+    from dti_pipeline.sources.spec import load_sources
+    from dti_simulators import start_simulators
+
+    runtime.prepare_airflow_env()
+    runtime.use_warehouse()
+    runtime.migrate_airflow_db()
+    runtime.ensure_manifest()
+    home = runtime.airflow_home()
+    passwords = home / "simple_auth_manager_passwords.json.generated"
+    if not passwords.exists():
+        passwords.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}))
+    password = json.loads(passwords.read_text())["admin"]
+    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
+    os.environ["AIRFLOW__API__PORT"] = str(port)
+    sims = start_simulators(preset, 42)
+    runtime.set_source_connections(sims.connections())
+    for spec in load_sources().values():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "airflow",
+                "pools",
+                "set",
+                spec.pool,
+                str(spec.pool_slots),
+                f"rate limit of {spec.title}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
+    click.echo(
+        f"simulators ({preset}): " + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
+    )
+    try:
+        subprocess.run([sys.executable, "-m", "airflow", "standalone"], check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sims.stop()
+
+
+if __name__ == "__main__":
+    main()

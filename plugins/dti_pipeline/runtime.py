@@ -1,0 +1,152 @@
+"""Set up the process environment the `dti` command runs in: warehouse, Airflow, dbt.
+
+Everything is expressed as Airflow configuration (AIRFLOW__* variables) and Airflow
+Connections (AIRFLOW_CONN_* variables), so that the DAGs, dbt (through Cosmos) and the CLI
+resolve the warehouse and the sources exactly as in a deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dti_pipeline.paths import DAGS_DIR, DBT_MANIFEST, DBT_PROJECT_DIR, dti_home
+
+WAREHOUSE_ENV = "AIRFLOW_CONN_DTI_WAREHOUSE"
+
+
+def airflow_home() -> Path:
+    return Path(os.environ.get("AIRFLOW_HOME", dti_home() / "airflow"))
+
+
+def prepare_airflow_env() -> None:
+    """Airflow settings for the local default: SQLite metadata under .dti/, our DAGs only."""
+    home = airflow_home()
+    home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES_REGEXP": r"(airflow|dti_pipeline|cosmos)\..*",
+        "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos-cache"),
+        "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # the refresh DAG declares its own Assets for what it publishes
+        "AIRFLOW__COSMOS__EMIT_DATASETS": "False",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "SCARF_ANALYTICS": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    (home / "plugins").mkdir(exist_ok=True)
+
+
+def migrate_airflow_db() -> None:
+    """Create or upgrade the Airflow metadata DB once per Airflow version."""
+    from airflow import __version__
+
+    marker = airflow_home() / f".migrated-{__version__}"
+    if marker.exists():
+        return
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"`airflow db migrate` failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    marker.touch()
+
+
+def use_warehouse(*, start_embedded: bool = True) -> str:
+    """Point the `dti_warehouse` Connection at the warehouse and return its URL.
+
+    DTI_WAREHOUSE_URL wins (an existing PostgreSQL to keep and inspect); then a Connection
+    already defined in the environment; otherwise the embedded server under .dti/warehouse.
+    """
+    url = os.environ.get("DTI_WAREHOUSE_URL")
+    if url:
+        _ensure_database(url)
+        os.environ[WAREHOUSE_ENV] = url
+        return url
+    if os.environ.get(WAREHOUSE_ENV):
+        return os.environ[WAREHOUSE_ENV]
+    if not start_embedded:
+        raise RuntimeError("no warehouse: set DTI_WAREHOUSE_URL or run `dti warehouse start`")
+    from dti_pipeline.warehouse.embedded import EmbeddedWarehouse
+
+    state = EmbeddedWarehouse(dti_home() / "warehouse").start()
+    os.environ[WAREHOUSE_ENV] = state.url()
+    return state.url()
+
+
+def _ensure_database(url: str) -> None:
+    """Create the warehouse database on an existing server when it is missing."""
+    import psycopg
+
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/") or "dti"
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+        return
+    except psycopg.OperationalError as exc:
+        if f'database "{database}" does not exist' not in str(exc):
+            raise
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{database}"')
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """Variables that dbt_project/profiles.yml reads, from the warehouse URL."""
+    parts = urlsplit(url)
+    from urllib.parse import unquote
+
+    return {
+        "DTI_DBT_HOST": parts.hostname or "127.0.0.1",
+        "DTI_DBT_PORT": str(parts.port or 5432),
+        "DTI_DBT_USER": unquote(parts.username or "postgres"),
+        "DTI_DBT_PASSWORD": unquote(parts.password or ""),
+        "DTI_DBT_DBNAME": parts.path.lstrip("/") or "dti",
+    }
+
+
+def run_dbt(args: list[str], url: str | None = None, check: bool = True) -> int:
+    """Run the dbt CLI in dbt_project/ with the warehouse's credentials."""
+    env = {**os.environ, **(dbt_env(url) if url else {})}
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    result = subprocess.run(command, env=env, cwd=DBT_PROJECT_DIR)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode})")
+    return result.returncode
+
+
+def ensure_manifest() -> None:
+    """The refresh DAG renders from dbt's manifest; (re)build it when a dbt file is newer."""
+    newest = max(
+        p.stat().st_mtime
+        for p in DBT_PROJECT_DIR.rglob("*")
+        if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts
+    )
+    if not DBT_MANIFEST.exists() or DBT_MANIFEST.stat().st_mtime < newest:
+        run_dbt(["parse", "--quiet"])
+
+
+def set_source_connections(connections: dict[str, dict]) -> None:
+    """Expose the simulators (or real systems) as Airflow Connections dti_<source>."""
+    for name, conn in connections.items():
+        os.environ[f"AIRFLOW_CONN_DTI_{name.upper()}"] = json.dumps(conn)
