@@ -1,0 +1,102 @@
+"""Every DAG imports cleanly, carries what an operator needs, and parses without I/O."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dti_pipeline.paths import DAGS_DIR
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_every_dag_file_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert {"extract_eoffice", "dti_monthly_refresh"} <= set(dagbag.dag_ids)
+
+
+def test_every_dag_has_an_owner_tags_retries_and_docs(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        assert dag.doc_md and len(dag.doc_md) > 200, f"{dag_id} has no doc_md for the UI"
+        for task in dag.tasks:
+            assert task.owner not in (None, "", "airflow"), f"{dag_id}.{task.task_id} has no owner"
+            assert task.retries >= 1, f"{dag_id}.{task.task_id} is never retried"
+
+
+def test_extract_dags_write_declared_assets_within_their_pool(dagbag):
+    dag = dagbag.dags["extract_eoffice"]
+    task = dag.get_task("load_documents")
+    assert [a.name for a in task.outlets] == ["raw.eoffice__documents"]
+    assert task.pool == "source_eoffice"
+    assert dag.catchup is True
+
+
+def test_the_refresh_dag_renders_one_task_per_dbt_node(dagbag):
+    dag = dagbag.dags["dti_monthly_refresh"]
+    ids = set(dag.task_ids)
+    for model in ("fct_dti_monthly", "fct_indicator_monthly", "stg_eoffice__documents"):
+        assert any(t.startswith(f"dbt_build.{model}") for t in ids), model
+    assert {"resolve_month", "publish", "report"} <= ids
+    assert dag.params["month"] is None or dag.params.get_param("month").value is None
+
+
+_NO_IO_PROBE = textwrap.dedent(
+    """
+    import json, socket, sys
+    calls = []
+    def forbid(name):
+        def refuse(*args, **kwargs):
+            calls.append(name)
+            raise RuntimeError(f"{name} during DAG parsing")
+        return refuse
+    socket.socket.connect = forbid("socket.connect")
+    socket.create_connection = forbid("socket.create_connection")
+    import psycopg, psycopg2, requests
+    psycopg.connect = forbid("psycopg.connect")
+    psycopg2.connect = forbid("psycopg2.connect")
+    requests.Session.request = forbid("requests")
+    from airflow.dag_processing.dagbag import DagBag
+    bag = DagBag(dag_folder=sys.argv[1])
+    stats = {s.file.rsplit("/", 1)[-1]: s.duration.total_seconds() for s in bag.dagbag_stats}
+    print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
+                      "dags": sorted(bag.dag_ids), "calls": calls, "durations": stats}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def cold_parse(airflow_db):
+    """Parse the DAG folder in a fresh process that has no Connections and no network."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_IO_PROBE, str(DAGS_DIR)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_parsing_does_no_network_or_database_work(cold_parse):
+    assert cold_parse["errors"] == {}
+    assert cold_parse["calls"] == []
+    assert "dti_monthly_refresh" in cold_parse["dags"]
+
+
+def test_the_refresh_dag_file_parses_within_its_budget(cold_parse):
+    budget_seconds = 1.0
+    ratio = cold_parse["durations"]["dti_monthly_refresh.py"] / budget_seconds
+    assert ratio < 1.0, f"parsing took {ratio:.2f}x the {budget_seconds}s budget"
