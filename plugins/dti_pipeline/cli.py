@@ -315,6 +315,9 @@ def airflow(port: int, preset: str) -> None:
     click.echo(
         f"simulators ({preset}): " + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
     )
+    # standalone starts its components as `airflow ...` subprocesses: the venv's bin/ first
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
         subprocess.run([sys.executable, "-m", "airflow", "standalone"], check=False)
     except KeyboardInterrupt:
