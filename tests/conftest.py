@@ -32,6 +32,7 @@ def pytest_configure(config) -> None:
     from dti_pipeline import runtime
 
     runtime.prepare_airflow_env()
+    runtime.ensure_pii_key()  # a session-only key under the temporary DTI_HOME
 
 
 def pytest_unconfigure(config) -> None:

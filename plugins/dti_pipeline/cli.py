@@ -52,6 +52,7 @@ def demo(preset: str, seed: int, verbose: bool) -> None:
     click.echo(f"warehouse: {url.split('@')[-1]}")
     runtime.migrate_airflow_db()
     runtime.ensure_manifest()
+    runtime.ensure_pii_key()
     with start_simulators(preset, seed) as sims:
         runtime.set_source_connections(sims.connections())
         for name, endpoint in sims.endpoints().items():
@@ -167,6 +168,7 @@ def extract(source_names, first, last, endpoints_file) -> None:
     runtime.prepare_airflow_env()
     runtime.use_warehouse()
     runtime.migrate_airflow_db()
+    runtime.ensure_pii_key()
     if endpoints_file:
         runtime.set_source_connections(json.loads(endpoints_file.read_text())["connections"])
     steps.extract_months(list(source_names), months)
@@ -294,6 +296,7 @@ def airflow(port: int, preset: str) -> None:
     password = json.loads(passwords.read_text())["admin"]
     os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
     os.environ["AIRFLOW__API__PORT"] = str(port)
+    runtime.ensure_pii_key()
     sims = start_simulators(preset, 42)
     runtime.set_source_connections(sims.connections())
     for spec in load_sources().values():

@@ -146,6 +146,25 @@ def ensure_manifest() -> None:
         run_dbt(["parse", "--quiet"])
 
 
+def ensure_pii_key() -> None:
+    """The pseudonymisation key of the local default: generated once, kept in .dti/ (0600).
+
+    A deployment defines the Connection `dti_pii_key` itself (ideally from a secrets
+    backend); then nothing is generated.
+    """
+    if os.environ.get("AIRFLOW_CONN_DTI_PII_KEY"):
+        return
+    import secrets
+
+    path = dti_home() / "pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    key = path.read_text().strip()
+    os.environ["AIRFLOW_CONN_DTI_PII_KEY"] = json.dumps({"conn_type": "generic", "password": key})
+
+
 def set_source_connections(connections: dict[str, dict]) -> None:
     """Expose the simulators (or real systems) as Airflow Connections dti_<source>."""
     for name, conn in connections.items():

@@ -84,7 +84,11 @@ def test_a_source_that_keeps_failing_gives_up_with_a_clear_message():
     client = SourceClient(
         SPEC, Endpoint("dti_eoffice", "http://eoffice.test", password="k"), sleep=lambda s: None
     )
-    with pytest.raises(ExtractError, match=r"still failing after 6 attempts \(HTTP 502\)"):
+    with pytest.raises(
+        ExtractError,
+        match=rf"documents: GET /api/v1/documents still failing after {SPEC.max_attempts} "
+        r"attempts \(HTTP 502\)",
+    ):
         list(client.pages(DOCUMENTS, START, END))
     assert len(responses.calls) == SPEC.max_attempts
 

@@ -78,6 +78,8 @@ def test_every_source_has_a_connection_and_a_pool():
         raw = environment[f"AIRFLOW_CONN_{spec.connection_id.upper()}"]
         connection = json.loads(re.sub(r"\$\{[^}]+\}", "secret", raw))
         assert connection["host"] == "simulators"
+        if spec.pii_connection_id:
+            assert f"AIRFLOW_CONN_{spec.pii_connection_id.upper()}" in environment
         assert f"airflow pools set {spec.pool} " in init, f"no pool for {name}"
 
 

@@ -32,7 +32,11 @@ sources:
     entities: {a: {path: /a, primary_key: id, mode: snapshot}}
 """,
     )
-    with pytest.raises(SpecError, match=r"sources.x.paginator.type: 'magic' is not one of offset"):
+    with pytest.raises(
+        SpecError,
+        match=r"sources.x.paginator.type: 'magic' is not one of "
+        r"cursor, export_files, next_link, offset, page_number",
+    ):
         load_sources(path)
 
 

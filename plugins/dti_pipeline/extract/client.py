@@ -1,18 +1,22 @@
 """The one HTTP client for every source: auth, pagination, retries, rate limit, timeouts.
 
-Each source is a spec (sources.yml); this engine interprets it. Pages are yielded one at a
-time so that the loader can stream them into PostgreSQL in bounded memory.
+Each source is a spec (sources.yml); this engine interprets it, looking auth schemes and
+paginators up by name. Pages are yielded one at a time so that the loader can stream them
+into PostgreSQL in bounded memory.
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 from tenacity import (
@@ -23,6 +27,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from dti_pipeline.extract.auth import make_auth
 from dti_pipeline.extract.endpoint import Endpoint
 from dti_pipeline.extract.errors import (
     AuthFailed,
@@ -31,16 +36,14 @@ from dti_pipeline.extract.errors import (
     SourceUnreachable,
     TransientError,
 )
+from dti_pipeline.extract.formats import format_time
+from dti_pipeline.extract.paginators import PAGINATORS, Page, dig
+from dti_pipeline.months import LOCAL_TZ
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
+__all__ = ["ClientStats", "Page", "RateLimiter", "SourceClient", "parse_retry_after"]
+
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
-
-
-@dataclass
-class Page:
-    number: int
-    records: list[dict[str, Any]]
-    reported_total: int | None
 
 
 @dataclass
@@ -101,14 +104,6 @@ class _WaitRetryAfterOrBackoff:
         return self.backoff(state)
 
 
-def _dig(document: Any, path: str) -> Any:
-    for part in path.split(".") if path else ():
-        if not isinstance(document, dict) or part not in document:
-            return None
-        document = document[part]
-    return document
-
-
 class SourceClient:
     def __init__(
         self,
@@ -122,46 +117,68 @@ class SourceClient:
         self.session = session or requests.Session()
         self.sleep = sleep
         self.limiter = RateLimiter(spec.rate_limit_per_second, sleep=sleep)
+        self.auth = make_auth(spec.name, endpoint, spec.auth, self.session)
         self.stats = ClientStats()
+        self._seen: set[str] = set()
 
     # -- public ----------------------------------------------------------------------
     def pages(self, entity: EntitySpec, interval_start: datetime, interval_end: datetime) -> Iterator[Page]:
         """Every page of `entity` for the interval [start, end), in source order."""
-        params = dict(entity.params)
-        if entity.incremental:
-            start = interval_start - timedelta(days=entity.incremental.lookback_days)
-            params[entity.incremental.start_param] = start.isoformat()
-            params[entity.incremental.end_param] = interval_end.isoformat()
         self.stats = ClientStats()
-        yield from self._offset_pages(entity, params)
+        self._seen = set()
+        params = dict(entity.params)
+        if entity.export_entity:
+            params["month"] = interval_start.astimezone(LOCAL_TZ).date().replace(day=1)
+        elif entity.incremental:
+            start = interval_start - timedelta(days=entity.incremental.lookback_days)
+            params[entity.incremental.start_param] = format_time(start, self.spec.time_format)
+            params[entity.incremental.end_param] = format_time(interval_end, self.spec.time_format)
+        paginate = PAGINATORS[self.spec.paginator["type"]]
+        for page in paginate(self, entity, params, self.spec.paginator):
+            self.stats.pages = page.number
+            if page.reported_total is not None:
+                self.stats.reported_total = page.reported_total
+            yield page
 
-    # -- pagination ------------------------------------------------------------------
-    def _offset_pages(self, entity: EntitySpec, params: dict[str, Any]) -> Iterator[Page]:
-        cfg = self.spec.paginator
-        limit = int(cfg.get("limit", 100))
-        offset, number = 0, 0
-        while True:
-            body = self._get_json(entity, {**params, cfg["offset_param"]: offset, cfg["limit_param"]: limit})
-            records = _dig(body, cfg.get("records_path", ""))
-            if not isinstance(records, list):
-                raise ContractChanged(
-                    f"{self.spec.name}.{entity.name}: the response has no list at "
-                    f"{cfg.get('records_path')!r} (keys: {sorted(body)[:10]}). The source's "
-                    "contract changed: update include/config/sources.yml."
-                )
-            total = _dig(body, cfg.get("total_path", ""))
-            total = int(total) if total is not None else None
-            self.stats.reported_total = total
-            number += 1
-            self.stats.pages = number
-            yield Page(number=number, records=records, reported_total=total)
-            offset += len(records)
-            if not records or (total is not None and offset >= total):
-                return
+    def get_json(self, target: str, params: dict | None, entity: EntitySpec) -> tuple[Any, dict]:
+        """GET one page as JSON, retried on transient failures and on stale pages."""
 
-    # -- one request with auth, rate limit and retries --------------------------------
-    def _get_json(self, entity: EntitySpec, params: dict[str, Any]) -> Any:
-        url = self.endpoint.base_url + entity.path
+        def attempt() -> tuple[Any, dict]:
+            response = self._send("GET", target, params)
+            try:
+                # surrogateescape: one record with invalid UTF-8 is quarantined, not the page
+                body = json.loads(response.content.decode("utf-8", errors="surrogateescape"))
+            except ValueError as exc:
+                raise TransientError("broken JSON body (truncated?)") from exc
+            self._check_fresh(entity, body)
+            return body, response.headers
+
+        return self._retrying(attempt, f"{self.spec.name}.{entity.name}: GET {target}")
+
+    def download(self, target: str, entity: EntitySpec, check: Callable[[Path], str | None]) -> Path:
+        """Stream a file to a temporary path, retried until it passes `check`."""
+
+        def attempt() -> Path:
+            response = self._send("GET", target, None, stream=True)
+            fd, name = tempfile.mkstemp(prefix=f"dti-{self.spec.name}-")
+            path = Path(name)
+            try:
+                with open(fd, "wb") as handle:
+                    for chunk in response.iter_content(chunk_size=1 << 20):
+                        handle.write(chunk)
+            except requests.exceptions.RequestException as exc:
+                path.unlink(missing_ok=True)
+                raise TransientError(f"download broken: {exc.__class__.__name__}") from exc
+            problem = check(path)
+            if problem:
+                path.unlink(missing_ok=True)
+                raise TransientError(f"download incomplete: {problem}")
+            return path
+
+        return self._retrying(attempt, f"{self.spec.name}.{entity.name}: download {target}")
+
+    # -- retries -----------------------------------------------------------------------
+    def _retrying(self, attempt: Callable[[], Any], what: str) -> Any:
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
             wait=_WaitRetryAfterOrBackoff(),
@@ -171,12 +188,11 @@ class SourceClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, url, params)
+            return retrying(attempt)
         except TransientError as exc:
             raise ExtractError(
-                f"{self.spec.name}.{entity.name}: {url} still failing after "
-                f"{self.spec.max_attempts} attempts ({exc}). The source is unwell; the task "
-                "will be retried by Airflow, or rerun it later from the Airflow UI."
+                f"{what} still failing after {self.spec.max_attempts} attempts ({exc}). The source "
+                "is unwell; Airflow retries the task, or rerun it later from the Airflow UI."
             ) from exc
 
     def _count_retry(self, state: RetryCallState) -> None:
@@ -185,39 +201,48 @@ class SourceClient:
         reason = str(exc).split(":")[0] if exc else "unknown"
         self.stats.retry_reasons[reason] = self.stats.retry_reasons.get(reason, 0) + 1
 
-    def _auth_headers(self) -> dict[str, str]:
-        auth = self.spec.auth
-        if auth["type"] == "api_key":
-            if not self.endpoint.password:
-                raise AuthFailed(
-                    f"{self.spec.name}: Airflow Connection {self.endpoint.connection_id!r} has "
-                    "no password; put the source's API key there."
-                )
-            return {auth.get("header", "X-API-Key"): self.endpoint.password}
-        raise ExtractError(f"{self.spec.name}: unknown auth type {auth['type']!r}")
+    def _check_fresh(self, entity: EntitySpec, body: Any) -> None:
+        """A page whose records were all served before is a stale copy: ask again."""
+        path = self.spec.paginator.get("records_path", "")
+        records = dig(body, path) if isinstance(body, dict) else None
+        if not isinstance(records, list) or not records:
+            return
+        keys = [entity.key_of(r) for r in records]
+        known = [k for k in keys if k is not None]
+        if known and len(known) == len(keys) and all(k in self._seen for k in known):
+            raise TransientError("stale page: every record was already served")
+        self._seen.update(known)
 
-    def _attempt(self, url: str, params: dict[str, Any]) -> Any:
-        self.limiter.wait()
-        self.stats.requests += 1
-        try:
-            response = self.session.get(
-                url, params=params, headers=self._auth_headers(), timeout=self.spec.timeout_seconds
-            )
-        except requests.exceptions.ConnectionError as exc:
-            if self.stats.requests == 1:
-                raise SourceUnreachable(
-                    f"{self.spec.name}: cannot reach {self.endpoint.base_url} (Airflow "
-                    f"Connection {self.endpoint.connection_id!r}): {exc.__class__.__name__}. "
-                    "Check the Connection's host and port, and that the source is up."
-                ) from exc
-            raise TransientError(f"connection error: {exc.__class__.__name__}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise TransientError("timeout") from exc
+    # -- one request with auth and rate limit ---------------------------------------------
+    def _send(self, method: str, target: str, params: dict | None, stream: bool = False) -> requests.Response:
+        url = target if "://" in target else urljoin(self.endpoint.base_url + "/", target.lstrip("/"))
+        refreshed = False
+        while True:
+            self.limiter.wait()
+            self.stats.requests += 1
+            request = requests.Request(method, url, params=params).prepare()
+            self.auth.apply(request)
+            try:
+                response = self.session.send(request, timeout=self.spec.timeout_seconds, stream=stream)
+            except requests.exceptions.ConnectionError as exc:
+                if self.stats.requests == 1:
+                    raise SourceUnreachable(
+                        f"{self.spec.name}: cannot reach {self.endpoint.base_url} (Airflow Connection "
+                        f"{self.endpoint.connection_id!r}): {exc.__class__.__name__}. Check the "
+                        "Connection's host and port, and that the source is up."
+                    ) from exc
+                raise TransientError(f"connection error: {exc.__class__.__name__}") from exc
+            except requests.exceptions.Timeout as exc:
+                raise TransientError("timeout") from exc
+            if response.status_code == 401 and not refreshed and self.auth.refresh():
+                refreshed = True  # an expired token: renew it once and ask again
+                continue
+            break
         if response.status_code in (401, 403):
             raise AuthFailed(
                 f"{self.spec.name}: the source refused the credentials of Airflow Connection "
-                f"{self.endpoint.connection_id!r} (HTTP {response.status_code}: "
-                f"{response.text[:200]}). Update the Connection's credentials."
+                f"{self.endpoint.connection_id!r} (HTTP {response.status_code}: {response.text[:200]}). "
+                "Update the Connection's credentials."
             )
         if response.status_code in RETRYABLE_STATUS:
             raise TransientError(
@@ -226,11 +251,8 @@ class SourceClient:
             )
         if response.status_code >= 400:
             raise ContractChanged(
-                f"{self.spec.name}: GET {response.url} answered HTTP {response.status_code}: "
-                f"{response.text[:300]}. The request no longer fits the source's contract: "
-                "check include/config/sources.yml against the source's API documentation."
+                f"{self.spec.name}: {method} {response.url} answered HTTP {response.status_code}: "
+                f"{response.text[:300]}. The request no longer fits the source's contract: check "
+                "include/config/sources.yml against the source's API documentation."
             )
-        try:
-            return json.loads(response.content)
-        except ValueError as exc:
-            raise TransientError("broken JSON body") from exc
+        return response

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from dti_pipeline.extract.client import SourceClient
 from dti_pipeline.extract.endpoint import endpoint_from_connection
+from dti_pipeline.load.pseudonymise import Pseudonymiser, key_from_connection
 from dti_pipeline.load.raw import load_interval
 from dti_pipeline.sources.spec import load_sources
 from dti_pipeline.warehouse.connection import warehouse_url
@@ -30,6 +31,9 @@ def extract_entity(
     """Load [interval_start, interval_end) of source.entity; returns the ledger figures."""
     spec = load_sources()[source]
     entity_spec = spec.entity(entity)
+    pseudonymiser = None
+    if entity_spec.pii_fields:  # refuse before any request when the key is missing
+        pseudonymiser = Pseudonymiser(key_from_connection(spec.pii_connection_id, f"{source}.{entity}"))
     client = SourceClient(spec, endpoint_from_connection(spec.connection_id))
     result = load_interval(
         warehouse_url(),
@@ -39,7 +43,8 @@ def extract_entity(
         interval_start,
         interval_end,
         run_id=run_id,
-        retries=lambda: client.stats.retries,
+        pseudonymiser=pseudonymiser,
+        stats=lambda: {"retries": client.stats.retries, "requests": client.stats.requests},
     )
     figures = {**asdict(result), "retries": client.stats.retries, "requests": client.stats.requests}
     log.info(

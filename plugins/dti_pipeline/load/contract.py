@@ -1,19 +1,94 @@
-"""A record's contract: what it must carry to be kept; anything else goes to quarantine."""
+"""A record's contract: what it must carry to be kept; anything else goes to quarantine.
+
+The contract is the entity's field list in sources.yml: each field has a type, and a
+field whose type does not end in `?` is required. Fields the contract does not know are
+kept in the payload and reported as schema drift.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from dti_pipeline.sources.spec import EntitySpec
+from dti_pipeline import units
+from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, parse_time
+from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 
-def violation(entity: EntitySpec, record: Any) -> str | None:
-    """Why `record` breaks the entity's contract, or None when it is fine."""
-    if not isinstance(record, dict):
-        return f"not a JSON object but {type(record).__name__}"
-    missing = [f for f in entity.required_fields if record.get(f) in (None, "")]
-    if missing:
-        return f"missing required field(s): {', '.join(missing)}"
-    if record.get(entity.primary_key) in (None, ""):
-        return f"missing primary key {entity.primary_key}"
-    return None
+def _has_broken_text(value: Any) -> bool:
+    # undecodable bytes arrive as lone surrogates (decoded with surrogateescape)
+    return isinstance(value, str) and any("\udc80" <= c <= "\udcff" for c in value)
+
+
+def _boolean(value: Any) -> None:
+    if not (isinstance(value, bool) or value in ("0", "1", "true", "false", 0, 1)):
+        raise ValueError(f"not a boolean: {value!r}")
+
+
+def _count(value: Any) -> None:
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise ValueError(f"not a non-negative whole number: {value!r}")
+
+
+def _known(values: Callable[[], frozenset[str]], what: str, normalise=lambda v: v) -> Callable:
+    def check(value: Any) -> None:
+        if not isinstance(value, str) or normalise(value) not in values():
+            raise ValueError(f"unknown {what}: {value!r}")
+
+    return check
+
+
+def _text(value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"not text: {value!r}")
+
+
+def validators(source: SourceSpec) -> dict[str, Callable[[Any], Any]]:
+    return {
+        "text": _text,
+        "timestamp": lambda v: parse_time(v, source.time_format),
+        "date_dmy": parse_date_dmy,
+        "month_my": parse_month_my,
+        "amount": parse_amount,
+        "count": _count,
+        "boolean": _boolean,
+        "commune_code": _known(units.commune_codes, "commune code"),
+        "province_code": _known(units.province_codes, "province code"),
+        "province_name": _known(units.province_names, "province name", units.normalise_name),
+        "any": lambda v: None,
+    }
+
+
+class RecordContract:
+    def __init__(self, source: SourceSpec, entity: EntitySpec):
+        self.entity = entity
+        checks = validators(source)
+        self.fields = [(f.name, f.required, checks[f.type]) for f in entity.fields]
+
+    def violation(self, record: Any) -> str | None:
+        """Why `record` breaks the contract, or None when it is fine."""
+        if not isinstance(record, dict):
+            return f"not a JSON object but {type(record).__name__}"
+        broken = sorted(k for k, v in record.items() if _has_broken_text(v) or _has_broken_text(k))
+        if broken:
+            return f"invalid UTF-8 in field(s): {', '.join(broken)}"
+        missing = [
+            f for f in (*self.entity.key_fields, *self.entity.required_fields) if record.get(f) in (None, "")
+        ]
+        if missing:
+            return f"missing required field(s): {', '.join(dict.fromkeys(missing))}"
+        for name, _, check in self.fields:
+            value = record.get(name)
+            if value in (None, ""):
+                continue
+            try:
+                check(value)
+            except (ValueError, TypeError) as exc:
+                return f"{name}: {exc}"
+        return None
+
+    def new_fields(self, record: Any) -> set[str]:
+        """Fields the contract does not know (schema drift), when it knows any."""
+        if not isinstance(record, dict) or not self.entity.fields:
+            return set()
+        return set(record) - self.entity.known_fields

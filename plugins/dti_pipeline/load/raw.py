@@ -10,17 +10,23 @@ killed load stays visible.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import psycopg
 
-from dti_pipeline.extract.client import Page
 from dti_pipeline.extract.errors import ExtractError
-from dti_pipeline.load.contract import violation
+from dti_pipeline.extract.paginators import Page
+from dti_pipeline.load.contract import RecordContract
+from dti_pipeline.load.pseudonymise import Pseudonymiser
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
+
+log = logging.getLogger(__name__)
 
 RAW_COLUMNS = (
     "load_id",
@@ -52,6 +58,7 @@ class LoadResult:
     pages: int
     source_total: int | None
     quarantine_reasons: dict[str, int]
+    new_fields: list[str] = field(default_factory=list)
 
 
 def ensure_raw_table(conn: psycopg.Connection, table: str) -> None:
@@ -89,11 +96,17 @@ def load_interval(
     interval_end: datetime,
     *,
     run_id: str | None = None,
-    retries: callable = lambda: 0,
+    pseudonymiser: Pseudonymiser | None = None,
+    stats: Callable[[], dict] = dict,
 ) -> LoadResult:
     """Stream `pages` into the entity's raw table as the current load of the interval."""
     from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 
+    if entity.pii_fields and pseudonymiser is None:
+        raise ExtractError(
+            f"{spec.name}.{entity.name} carries personal data ({', '.join(entity.pii_fields)}) and "
+            "needs a pseudonymisation key; the load refused to run."
+        )
     table = spec.raw_table(entity)
     with psycopg.connect(conninfo, autocommit=True) as ledger:
         ensure_warehouse(ledger)
@@ -119,8 +132,8 @@ def load_interval(
                 (spec.name, entity.name, interval_start, interval_end, entity.mode, run_id),
             ).fetchone()[0]
             try:
-                result = _copy_and_commit(
-                    conn, spec, entity, table, load_id, pages, interval_start, interval_end
+                result = _Load(conn, spec, entity, table, load_id, pseudonymiser).run(
+                    pages, interval_start, interval_end
                 )
             except BaseException as exc:
                 conn.rollback()
@@ -130,104 +143,168 @@ def load_interval(
                     (str(exc)[:2000] or exc.__class__.__name__, load_id),
                 )
                 raise
-        ledger.execute("update raw.load_ledger set retries = %s where load_id = %s", (retries(), load_id))
+        figures = stats()
+        ledger.execute(
+            "update raw.load_ledger set retries = %s, requests = %s where load_id = %s",
+            (figures.get("retries"), figures.get("requests"), load_id),
+        )
+    if result.new_fields:
+        log.warning(
+            "%s.%s: schema drift, new field(s) %s kept in the payload; add them to the contract in "
+            "include/config/sources.yml once understood",
+            spec.name,
+            entity.name,
+            ", ".join(sorted(result.new_fields)),
+        )
     return result
 
 
-def _copy_and_commit(
-    conn: psycopg.Connection,
-    spec: SourceSpec,
-    entity: EntitySpec,
-    table: str,
-    load_id: int,
-    pages: Iterable[Page],
-    interval_start: datetime,
-    interval_end: datetime,
-) -> LoadResult:
-    seen: set[str] = set()
-    quarantined: list[tuple[str | None, str, str]] = []
-    reasons: Counter[str] = Counter()
-    loaded = duplicates = page_count = 0
-    source_total = None
-    extracted_at = datetime.now().astimezone()
-    lineage = (load_id, spec.name, entity.name, interval_start, interval_end, extracted_at)
-    with (
-        conn.cursor() as cur,
-        cur.copy(f"copy {table} ({', '.join(RAW_COLUMNS)}) from stdin") as copy,
-    ):
-        for page in pages:
-            page_count += 1
-            source_total = page.reported_total
-            for record in page.records:
-                key = record.get(entity.primary_key) if isinstance(record, dict) else None
-                key = None if key is None else str(key)
-                if key is not None and key in seen:
-                    duplicates += 1  # duplicated or overlapping pages: the record is already in
-                    continue
-                text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-                reason = violation(entity, record)
-                if reason:
-                    quarantined.append((key, reason, text))
-                    reasons[reason] += 1
-                    if key is not None:
-                        seen.add(key)
-                    continue
-                seen.add(key)
-                copy.write_row((*lineage, key, text))
-                loaded += 1
-    received = loaded + len(quarantined)
-    if source_total is not None and received != source_total:
-        raise ReconciliationError(
-            f"{spec.name}.{entity.name} {interval_start:%Y-%m-%d %H:%M}..{interval_end:%Y-%m-%d %H:%M}: "
-            f"the source reported {source_total} records but {received} distinct records arrived "
-            f"({loaded} loaded, {len(quarantined)} quarantined, {duplicates} duplicates skipped). "
-            "Nothing was made current; rerun the task (the source may have changed mid-extract)."
+def _reason_kind(reason: str) -> str:
+    """A reason without the offending value, so that reasons count together."""
+    return re.sub(r":\s*['\"].*$", "", reason)
+
+
+def _quarantine_text(record: Any) -> str:
+    if isinstance(record, dict | list):
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes: keep them visible as escapes
+            text = json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+        return text
+    return repr(record)
+
+
+class _Load:
+    """One load's state while its pages stream through COPY."""
+
+    def __init__(self, conn, spec, entity, table, load_id, pseudonymiser):
+        self.conn, self.spec, self.entity, self.table, self.load_id = conn, spec, entity, table, load_id
+        self.contract = RecordContract(spec, entity)
+        self.pseudonymiser = pseudonymiser
+        self.seen: set[str] = set()
+        self.quarantined: list[tuple[str | None, str, str]] = []
+        self.reasons: Counter[str] = Counter()
+        self.new_fields: set[str] = set()
+        self.loaded = self.duplicates = self.pages = 0
+        self.source_total: int | None = None
+
+    def run(self, pages: Iterable[Page], interval_start: datetime, interval_end: datetime) -> LoadResult:
+        spec, entity = self.spec, self.entity
+        extracted_at = datetime.now().astimezone()
+        lineage = (self.load_id, spec.name, entity.name, interval_start, interval_end, extracted_at)
+        columns = ", ".join(RAW_COLUMNS)
+        with self.conn.cursor() as cur, cur.copy(f"copy {self.table} ({columns}) from stdin") as copy:
+            for page in pages:
+                self.pages += 1
+                if page.reported_total is not None:
+                    self.source_total = page.reported_total
+                for record in page.records:
+                    row = self._accept(record)
+                    if row is not None:
+                        copy.write_row((*lineage, *row))
+                        self.loaded += 1
+        self._reconcile(interval_start, interval_end)
+        self._check_quarantine_share()
+        self._commit(interval_start, interval_end)
+        return LoadResult(
+            load_id=self.load_id,
+            table=self.table,
+            rows_loaded=self.loaded,
+            rows_quarantined=len(self.quarantined),
+            duplicates_skipped=self.duplicates,
+            pages=self.pages,
+            source_total=self.source_total,
+            quarantine_reasons=dict(self.reasons),
+            new_fields=sorted(self.new_fields),
         )
-    if received and len(quarantined) / received > spec.quarantine_threshold:
-        top = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common(3))
-        raise QuarantineThresholdExceeded(
-            f"{spec.name}.{entity.name}: {len(quarantined)} of {received} records "
-            f"({len(quarantined) / received:.1%}) break the contract, above the threshold of "
-            f"{spec.quarantine_threshold:.0%}. Most common reasons: {top}. Nothing was made "
-            "current; fix the source or the contract in include/config/sources.yml."
-        )
-    with conn.cursor() as cur:
-        if quarantined:
-            cur.executemany(
-                """insert into raw.quarantine (load_id, source, entity, record_key, reason, raw_text)
-                   values (%s, %s, %s, %s, %s, %s)""",
-                [(load_id, spec.name, entity.name, *row) for row in quarantined],
+
+    def _accept(self, record: Any) -> tuple[str, str] | None:
+        """(record key, payload text) to load, or None when skipped or quarantined."""
+        key = self.entity.key_of(record)
+        if key is not None and key in self.seen:
+            self.duplicates += 1  # duplicated or overlapping pages: already in
+            return None
+        if key is not None:
+            self.seen.add(key)
+        reason = self.contract.violation(record)
+        self.new_fields |= self.contract.new_fields(record)
+        if self.pseudonymiser is not None:
+            record = self.pseudonymiser.apply(record, self.entity.pii_fields)
+        if reason:
+            self.quarantined.append((key, reason, _quarantine_text(record)))
+            self.reasons[_reason_kind(reason)] += 1
+            return None
+        return key, json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+    def _reconcile(self, interval_start: datetime, interval_end: datetime) -> None:
+        received = self.loaded + len(self.quarantined)
+        if self.source_total is not None and received != self.source_total:
+            raise ReconciliationError(
+                f"{self.spec.name}.{self.entity.name} "
+                f"{interval_start:%Y-%m-%d %H:%M}..{interval_end:%Y-%m-%d %H:%M}: "
+                f"the source reported {self.source_total} records but {received} distinct records "
+                f"arrived ({self.loaded} loaded, {len(self.quarantined)} quarantined, "
+                f"{self.duplicates} duplicates skipped). Nothing was made current; rerun the task "
+                "(the source may have changed mid-extract)."
             )
-        # The earlier current load of this interval is replaced in the same transaction.
-        cur.execute(
-            f"""delete from {table} where load_id in (
-                    select load_id from raw.load_ledger
-                     where source = %s and entity = %s and interval_start = %s
-                       and interval_end = %s and status = 'current')""",
-            (spec.name, entity.name, interval_start, interval_end),
+
+    def _check_quarantine_share(self) -> None:
+        received = self.loaded + len(self.quarantined)
+        if not received or len(self.quarantined) / received <= self.spec.quarantine_threshold:
+            return
+        top = ", ".join(f"{reason} ({n})" for reason, n in self.reasons.most_common(3))
+        drift = (
+            f" New fields appeared at the same time ({', '.join(sorted(self.new_fields))}): was a "
+            "field renamed?"
+            if self.new_fields
+            else ""
         )
-        cur.execute(
-            """update raw.load_ledger set status = 'replaced'
-                where source = %s and entity = %s and interval_start = %s
-                  and interval_end = %s and status = 'current'""",
-            (spec.name, entity.name, interval_start, interval_end),
+        raise QuarantineThresholdExceeded(
+            f"{self.spec.name}.{self.entity.name}: {len(self.quarantined)} of {received} records "
+            f"({len(self.quarantined) / received:.1%}) break the contract, above the threshold of "
+            f"{self.spec.quarantine_threshold:.0%}. Most common reasons: {top}.{drift} Nothing was "
+            "made current; fix the source or the contract in include/config/sources.yml."
         )
-        cur.execute(
-            """update raw.load_ledger
-                  set status = 'current', finished_at = now(), rows_loaded = %s,
-                      rows_quarantined = %s, duplicates_skipped = %s, pages = %s,
-                      source_total = %s
-                where load_id = %s""",
-            (loaded, len(quarantined), duplicates, page_count, source_total, load_id),
-        )
-    conn.commit()
-    return LoadResult(
-        load_id=load_id,
-        table=table,
-        rows_loaded=loaded,
-        rows_quarantined=len(quarantined),
-        duplicates_skipped=duplicates,
-        pages=page_count,
-        source_total=source_total,
-        quarantine_reasons=dict(reasons),
-    )
+
+    def _commit(self, interval_start: datetime, interval_end: datetime) -> None:
+        spec, entity = self.spec, self.entity
+        interval = (spec.name, entity.name, interval_start, interval_end)
+        with self.conn.cursor() as cur:
+            if self.quarantined:
+                cur.executemany(
+                    """insert into raw.quarantine (load_id, source, entity, record_key, reason, raw_text)
+                       values (%s, %s, %s, %s, %s, %s)""",
+                    [(self.load_id, spec.name, entity.name, *row) for row in self.quarantined],
+                )
+            # The earlier current load of this interval is replaced in the same transaction.
+            cur.execute(
+                f"""delete from {self.table} where load_id in (
+                        select load_id from raw.load_ledger
+                         where source = %s and entity = %s and interval_start = %s
+                           and interval_end = %s and status = 'current')""",
+                interval,
+            )
+            cur.execute(
+                """update raw.load_ledger set status = 'replaced'
+                    where source = %s and entity = %s and interval_start = %s
+                      and interval_end = %s and status = 'current'""",
+                interval,
+            )
+            cur.execute(
+                """update raw.load_ledger
+                      set status = 'current', finished_at = now(), rows_loaded = %s,
+                          rows_quarantined = %s, duplicates_skipped = %s, pages = %s,
+                          source_total = %s, new_fields = %s
+                    where load_id = %s""",
+                (
+                    self.loaded,
+                    len(self.quarantined),
+                    self.duplicates,
+                    self.pages,
+                    self.source_total,
+                    sorted(self.new_fields) or None,
+                    self.load_id,
+                ),
+            )
+        self.conn.commit()

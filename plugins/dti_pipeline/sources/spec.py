@@ -1,8 +1,9 @@
 """Typed specs of the sources, parsed from include/config/sources.yml.
 
-A source is plain data: client settings (auth, paginator, limits) and a list of entities
-(path, incremental filter, primary key, required fields). One engine, extract.client,
-interprets every spec; a contract that needs code gets a small module, looked up by name.
+A source is plain data: client settings (auth, paginator, time format, limits) and its
+entities (path, load mode, incremental filter, primary key, field contract, personal data).
+One engine, extract.client, interprets every spec; auth schemes and paginators are looked
+up by name, and an unknown name fails with the list of valid ones.
 """
 
 from __future__ import annotations
@@ -16,9 +17,20 @@ import yaml
 
 from dti_pipeline.paths import SOURCES_YML
 
-AUTH_TYPES = ("api_key",)
-PAGINATOR_TYPES = ("offset",)
 LOAD_MODES = ("incremental", "snapshot")
+FIELD_TYPES = (
+    "text",
+    "timestamp",
+    "date_dmy",
+    "month_my",
+    "amount",
+    "count",
+    "boolean",
+    "commune_code",
+    "province_code",
+    "province_name",
+    "any",
+)
 
 
 class SpecError(ValueError):
@@ -34,15 +46,45 @@ class IncrementalSpec:
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
 class EntitySpec:
     name: str
     path: str
     mode: str
-    primary_key: str
-    required_fields: tuple[str, ...]
+    primary_key: str | tuple[str, ...]
+    fields: tuple[FieldSpec, ...] = ()
     incremental: IncrementalSpec | None = None
+    export_entity: str | None = None  # the entity's name in a source's export listing
+    pii_fields: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        return (self.primary_key,) if isinstance(self.primary_key, str) else self.primary_key
+
+    def key_of(self, record: Any) -> str | None:
+        """The record's primary key as text (fields joined by '|' when composite)."""
+        if not isinstance(record, dict):
+            return None
+        parts = [record.get(name) for name in self.key_fields]
+        if any(p in (None, "") for p in parts):
+            return None
+        return "|".join(str(p) for p in parts)
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def known_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -56,6 +98,8 @@ class SourceSpec:
     auth: dict[str, Any]
     paginator: dict[str, Any]
     entities: tuple[EntitySpec, ...]
+    time_format: str = "iso8601"
+    pii_connection_id: str | None = None
     pool_slots: int = 2
     rate_limit_per_second: float = 10.0
     timeout_seconds: float = 30.0
@@ -84,17 +128,28 @@ def _require(mapping: dict, key: str, where: str) -> Any:
     return mapping[key]
 
 
-def _one_of(value: str, allowed: tuple[str, ...], where: str) -> str:
+def _one_of(value: Any, allowed, where: str) -> Any:
     if value not in allowed:
-        raise SpecError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+        raise SpecError(f"{where}: {value!r} is not one of {', '.join(sorted(allowed))}")
     return value
+
+
+def _fields(raw: dict, where: str) -> tuple[FieldSpec, ...]:
+    fields = []
+    for name, kind in (raw or {}).items():
+        kind = str(kind)
+        optional = kind.endswith("?")
+        base = kind.rstrip("?")
+        _one_of(base, FIELD_TYPES, f"{where}.fields.{name}")
+        fields.append(FieldSpec(name=name, type=base, required=not optional))
+    return tuple(fields)
 
 
 def _entity(source: str, name: str, raw: dict) -> EntitySpec:
     where = f"sources.{source}.entities.{name}"
     mode = _one_of(raw.get("mode", "incremental"), LOAD_MODES, f"{where}.mode")
     incremental = None
-    if mode == "incremental":
+    if mode == "incremental" and not raw.get("export_entity"):
         inc = _require(raw, "incremental", where)
         incremental = IncrementalSpec(
             start_param=_require(inc, "start_param", f"{where}.incremental"),
@@ -102,28 +157,46 @@ def _entity(source: str, name: str, raw: dict) -> EntitySpec:
             cursor_field=_require(inc, "cursor_field", f"{where}.incremental"),
             lookback_days=int(inc.get("lookback_days", 0)),
         )
+    key = _require(raw, "primary_key", where)
+    fields = _fields(raw.get("fields", {}), where)
+    known = {f.name for f in fields}
+    for pii in raw.get("pii_fields", ()):
+        if known and pii not in known:
+            raise SpecError(f"{where}.pii_fields: {pii!r} is not one of the entity's fields")
     return EntitySpec(
         name=name,
-        path=_require(raw, "path", where),
+        path=raw.get("path", ""),
         mode=mode,
-        primary_key=_require(raw, "primary_key", where),
-        required_fields=tuple(raw.get("required_fields", ())),
+        primary_key=key if isinstance(key, str) else tuple(key),
+        fields=fields,
         incremental=incremental,
+        export_entity=raw.get("export_entity"),
+        pii_fields=tuple(raw.get("pii_fields", ())),
         params=dict(raw.get("params", {})),
         description=raw.get("description", ""),
     )
 
 
 def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
+    from dti_pipeline.extract.auth import AUTH_SCHEMES
+    from dti_pipeline.extract.formats import TIME_FORMATS
+    from dti_pipeline.extract.paginators import PAGINATORS
+    from dti_pipeline.sources import voso  # noqa: F401  registers its auth scheme
+
     merged = {**defaults, **raw}
     where = f"sources.{name}"
     auth = dict(_require(merged, "auth", where))
-    _one_of(auth.get("type", ""), AUTH_TYPES, f"{where}.auth.type")
+    _one_of(auth.get("type", ""), AUTH_SCHEMES, f"{where}.auth.type")
     paginator = dict(_require(merged, "paginator", where))
-    _one_of(paginator.get("type", ""), PAGINATOR_TYPES, f"{where}.paginator.type")
-    entities = tuple(_entity(name, e, spec) for e, spec in _require(merged, "entities", where).items())
+    _one_of(paginator.get("type", ""), PAGINATORS, f"{where}.paginator.type")
+    time_format = _one_of(merged.get("time_format", "iso8601"), TIME_FORMATS, f"{where}.time_format")
+    entities = tuple(
+        _entity(name, e, spec) for e, spec in (_require(merged, "entities", where) or {}).items()
+    )
     if not entities:
         raise SpecError(f"{where}: no entities")
+    if any(e.pii_fields for e in entities) and not merged.get("pii_connection_id"):
+        raise SpecError(f"{where}: entities have pii_fields but the source names no pii_connection_id")
     start = merged.get("start_date", "2024-11-01")
     return SourceSpec(
         name=name,
@@ -135,6 +208,8 @@ def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
         auth=auth,
         paginator=paginator,
         entities=entities,
+        time_format=time_format,
+        pii_connection_id=merged.get("pii_connection_id"),
         pool_slots=int(merged.get("pool_slots", 2)),
         rate_limit_per_second=float(merged.get("rate_limit_per_second", 10)),
         timeout_seconds=float(merged.get("timeout_seconds", 30)),

@@ -58,3 +58,7 @@ create unique index if not exists publication_one_current on dti_publish.publica
 
 create schema if not exists dti_mart;
 comment on schema dti_mart is 'The published DTI mart for BI tools: only whole, published months.';
+
+-- Added with the five sources: schema drift and request figures per load.
+alter table raw.load_ledger add column if not exists new_fields text[];
+alter table raw.load_ledger add column if not exists requests integer;

@@ -1,0 +1,70 @@
+"""Time and value formats of the sources: how to write a filter and how to read a field.
+
+Each source speaks its own dialect (ISO 8601 with an offset, Vietnamese dd/mm/yyyy local
+times, UTC with Z, epoch milliseconds); the spec names it and this module does the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from dti_pipeline.months import LOCAL_TZ
+
+TIME_FORMATS = ("iso8601", "iso8601_utc", "vn_datetime", "epoch_ms")
+
+
+def format_time(moment: datetime, time_format: str) -> str:
+    """A filter value for `moment` in the source's format."""
+    if time_format == "iso8601":
+        return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+    if time_format == "iso8601_utc":
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if time_format == "vn_datetime":
+        return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
+    if time_format == "epoch_ms":
+        return str(int(moment.timestamp() * 1000))
+    raise ValueError(f"unknown time format {time_format!r}; known: {', '.join(TIME_FORMATS)}")
+
+
+def parse_time(value: object, time_format: str) -> datetime:
+    """Read a time field; raises ValueError with what was wrong."""
+    if time_format == "epoch_ms":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"not epoch milliseconds: {value!r}")
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a time string: {value!r}")
+    if time_format == "vn_datetime":
+        return datetime.strptime(value, "%d/%m/%Y %H:%M:%S").replace(tzinfo=LOCAL_TZ)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time without a UTC offset: {value!r}")
+    return moment
+
+
+def parse_date_dmy(value: object) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"not a dd/mm/yyyy date: {value!r}")
+    return datetime.strptime(value, "%d/%m/%Y").date()
+
+
+def parse_month_my(value: object) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"not a mm/yyyy month: {value!r}")
+    return datetime.strptime(value, "%m/%Y").date()
+
+
+def parse_amount(value: object) -> Decimal:
+    """A non-negative amount of VND, given as an integer or a decimal string."""
+    if isinstance(value, bool):
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if amount < 0:
+        raise ValueError(f"negative amount: {value!r}")
+    return amount

@@ -1,0 +1,185 @@
+"""Pagination styles, looked up by name from a source's spec.
+
+A paginator asks the client for one page after another and yields `Page`s; it knows how
+the source says where the next page is and how many records the query holds in all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dti_pipeline.extract.errors import ContractChanged, TransientError
+
+if TYPE_CHECKING:
+    from dti_pipeline.extract.client import SourceClient
+    from dti_pipeline.sources.spec import EntitySpec
+
+
+@dataclass
+class Page:
+    number: int
+    records: list[Any]
+    reported_total: int | None
+
+
+def dig(document: Any, path: str) -> Any:
+    for part in path.split(".") if path else ():
+        if not isinstance(document, dict) or part not in document:
+            return None
+        document = document[part]
+    return document
+
+
+def _records(client: SourceClient, entity: EntitySpec, body: Any, path: str) -> list[Any]:
+    records = dig(body, path)
+    if not isinstance(records, list):
+        keys = sorted(body)[:10] if isinstance(body, dict) else type(body).__name__
+        raise ContractChanged(
+            f"{client.spec.name}.{entity.name}: the response has no list at {path!r} (found: {keys}). "
+            "The source's contract changed: update include/config/sources.yml."
+        )
+    return records
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def offset_pages(client, entity, params, cfg) -> Iterator[Page]:
+    """offset + limit, with the query's total in the body."""
+    limit, offset, number = int(cfg.get("limit", 100)), 0, 0
+    while True:
+        body, _ = client.get_json(
+            entity.path, {**params, cfg["offset_param"]: offset, cfg["limit_param"]: limit}, entity
+        )
+        records = _records(client, entity, body, cfg.get("records_path", ""))
+        total = _int_or_none(dig(body, cfg.get("total_path", "")))
+        number += 1
+        yield Page(number, records, total)
+        offset += len(records)
+        if not records or (total is not None and offset >= total):
+            return
+
+
+def cursor_pages(client, entity, params, cfg) -> Iterator[Page]:
+    """An opaque cursor to the next page; the total in a response header."""
+    cursor, number = None, 0
+    while True:
+        query = {**params, cfg["size_param"]: int(cfg.get("size", 100))}
+        if cursor:
+            query[cfg["cursor_param"]] = cursor
+        body, headers = client.get_json(entity.path, query, entity)
+        records = _records(client, entity, body, cfg.get("records_path", ""))
+        total = _int_or_none(headers.get(cfg["total_header"])) if cfg.get("total_header") else None
+        number += 1
+        yield Page(number, records, total)
+        cursor = dig(body, cfg["next_cursor_path"])
+        if not cursor:
+            return
+
+
+def page_number_pages(client, entity, params, cfg) -> Iterator[Page]:
+    """Numbered pages, with the number of pages and of records in the body."""
+    page, number = int(cfg.get("first_page", 1)), 0
+    while True:
+        body, _ = client.get_json(
+            entity.path,
+            {**params, cfg["page_param"]: page, cfg["size_param"]: int(cfg.get("size", 100))},
+            entity,
+        )
+        records = _records(client, entity, body, cfg.get("records_path", ""))
+        total = _int_or_none(dig(body, cfg.get("total_path", "")))
+        pages = _int_or_none(dig(body, cfg.get("total_pages_path", "")))
+        number += 1
+        yield Page(number, records, total)
+        if not records or (pages is not None and page >= pages):
+            return
+        page += 1
+
+
+def next_link_pages(client, entity, params, cfg) -> Iterator[Page]:
+    """Follow the `next` link the source gives, as given; no total."""
+    target, query, number = entity.path, {**params, cfg["size_param"]: int(cfg.get("size", 100))}, 0
+    while True:
+        body, _ = client.get_json(target, query, entity)
+        records = _records(client, entity, body, cfg.get("records_path", ""))
+        number += 1
+        yield Page(number, records, None)
+        link = dig(body, cfg["next_path"])
+        if not link:
+            return
+        target, query = link, None
+
+
+def export_file_pages(client, entity, params, cfg) -> Iterator[Page]:
+    """A month's export file: listed, downloaded whole, checked, then read in chunks.
+
+    The download goes to a temporary file (bounded memory) and is verified against the
+    size and SHA-256 the listing announces, so a truncated transfer is retried instead of
+    loaded; the file is then parsed as gzip CSV in pages of `rows_per_page`.
+    """
+    month: date = params["month"]
+    listing, _ = client.get_json(cfg.get("list_path", "/exports"), None, entity)
+    wanted = f"{month:%Y-%m}"
+    months = [m for m in listing if isinstance(m, dict) and m.get("month") == wanted]
+    files = [f for m in months for f in m.get("files", []) if f.get("entity") == entity.export_entity]
+    if not files:
+        raise TransientError(f"no {entity.export_entity} export for {wanted} yet")
+    meta = files[0]
+    path = client.download(meta["url"], entity, check=_file_check(meta))
+    try:
+        yield from _csv_pages(path, cfg, int(meta["rows"]) if meta.get("rows") is not None else None)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _file_check(meta: dict) -> Callable[[Path], str | None]:
+    def check(path: Path) -> str | None:
+        size = path.stat().st_size
+        if meta.get("bytes") is not None and size != int(meta["bytes"]):
+            return f"got {size} bytes, the listing announced {meta['bytes']}"
+        if meta.get("sha256"):
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() != meta["sha256"]:
+                return "SHA-256 differs from the listing's"
+        return None
+
+    return check
+
+
+def _csv_pages(path: Path, cfg: dict, total: int | None) -> Iterator[Page]:
+    rows_per_page = int(cfg.get("rows_per_page", 2000))
+    with gzip.open(path, "rb") as raw:
+        # surrogateescape keeps a line with invalid UTF-8 readable, so that only that
+        # record is quarantined instead of the whole file failing
+        text = codecs.getreader("utf-8-sig")(raw, errors="surrogateescape")
+        reader = csv.DictReader(text, delimiter=cfg.get("delimiter", ";"))
+        number, batch = 0, []
+        for row in reader:
+            batch.append(row)
+            if len(batch) >= rows_per_page:
+                number += 1
+                yield Page(number, batch, total)
+                batch = []
+        number += 1
+        yield Page(number, batch, total)
+
+
+PAGINATORS = {
+    "offset": offset_pages,
+    "cursor": cursor_pages,
+    "page_number": page_number_pages,
+    "next_link": next_link_pages,
+    "export_files": export_file_pages,
+}

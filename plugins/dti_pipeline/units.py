@@ -1,0 +1,57 @@
+"""Administrative units the sources may name, from the committed reference seeds.
+
+The loader uses them to tell a record about a real unit from one about no unit at all
+(quarantined); matching names and codes to post-merger units is dbt's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import cache
+
+from dti_pipeline.reference import SEEDS_DIR
+
+# Words that say what kind of unit a name is; people type them or leave them out.
+_UNIT_TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu)\s+")
+
+
+def normalise_name(name: str) -> str:
+    """'Thành phố Hà Nội', 'ha noi', 'TP. HÀ NỘI' -> 'hanoi'."""
+    text = unicodedata.normalize("NFD", name.strip().lower()).replace("đ", "d").replace("Đ", "d")
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = re.sub(r"\s+", " ", text)
+    text = _UNIT_TYPE_WORDS.sub("", text)
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def _rows(name: str) -> list[dict]:
+    with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def commune_codes() -> frozenset[str]:
+    """Commune codes of both generations (they overlap; either is a real unit)."""
+    current = {r["commune_code"] for r in _rows("ref_admin_units.csv")}
+    legacy = {r["commune_code"] for r in _rows("ref_admin_units_legacy.csv")}
+    return frozenset(current | legacy)
+
+
+@cache
+def province_codes() -> frozenset[str]:
+    current = {r["province_code"] for r in _rows("ref_admin_units.csv")}
+    legacy = {r["province_code"] for r in _rows("ref_admin_units_legacy.csv")}
+    return frozenset(current | legacy)
+
+
+@cache
+def province_names() -> frozenset[str]:
+    """Normalised names of the provinces of both generations, full and short."""
+    names = set()
+    for file in ("ref_admin_units.csv", "ref_admin_units_legacy.csv"):
+        for row in _rows(file):
+            names.add(normalise_name(row["province_name"]))
+            names.add(normalise_name(row["province_short_name"]))
+    return frozenset(names)
