@@ -1,0 +1,290 @@
+"""Voso simulator (Viettel's e-commerce platform).
+
+Contract (docs/source-contracts.md §4): HMAC-signed requests; `next` links; epoch
+milliseconds; money as decimal strings; English snake_case; places by NAMES as sellers
+type them (placenames.py), never codes.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the endpoint annotations.
+import hashlib
+import hmac
+import time
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.security import APIKeyHeader
+
+from dti_simulators import names
+from dti_simulators.ecommerce import HouseholdAccount, MarketEntities, Order, Product, Shop
+from dti_simulators.faults import EntityShape, FaultPlan, Manifest
+from dti_simulators.geography import load_geography
+from dti_simulators.httpkit import ApiError, json_content, json_response, new_app, object_schema
+from dti_simulators.paging import decode_cursor, encode_cursor
+from dti_simulators.placenames import voso_place
+from dti_simulators.presets import Preset
+from dti_simulators.randomness import rng_for
+from dti_simulators.timefmt import epoch_ms, from_epoch_ms
+
+MAX_LIMIT = 250
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+BAD_TIME = "2025-02-31 25:61"
+
+SHAPES = {
+    "shops": EntityShape(
+        "voso",
+        "shops",
+        "shop_id",
+        "created_at",
+        BAD_TIME,
+        "commune",
+        "Xã Không Có",
+        text_field="name",
+        required_field="commune",
+    ),
+    "products": EntityShape(
+        "voso",
+        "products",
+        "product_id",
+        "created_at",
+        BAD_TIME,
+        None,
+        amount_field="price",
+        amount_as_text=True,
+        text_field="title",
+        required_field="shop_id",
+    ),
+    "orders": EntityShape(
+        "voso",
+        "orders",
+        "order_id",
+        "placed_at",
+        BAD_TIME,
+        None,
+        amount_field="amount",
+        amount_as_text=True,
+        text_field="shop_id",
+        required_field="shop_id",
+    ),
+    "households": EntityShape(
+        "voso",
+        "users",
+        "user_id",
+        "buyer_since",
+        BAD_TIME,
+        "commune",
+        "Xã Không Có",
+        text_field="household_ref",
+        required_field="commune",
+    ),
+}
+PATHS = {"shops": "shops", "products": "products", "orders": "orders", "households": "users"}
+
+
+def sign(secret: str, method: str, path_with_query: str, timestamp: str) -> str:
+    """The signature the contract asks for: hex HMAC-SHA256 of METHOD, PATH?QUERY, TIMESTAMP."""
+    message = f"{method.upper()}\n{path_with_query}\n{timestamp}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def shop_id(shop: Shop) -> str:
+    return f"vs-{shop.commune_code}-{shop.shop_no:05d}"
+
+
+def money(vnd: int) -> str:
+    return f"{vnd:.2f}"
+
+
+def mappers(seed: int) -> dict:
+    geo = load_geography()
+
+    def shop(s: Shop) -> dict:
+        province, commune = voso_place(
+            geo.communes[s.commune_code], s.created_at, rng_for(seed, "voso", shop_id(s))
+        )
+        return {
+            "shop_id": shop_id(s),
+            "name": names.shop(rng_for(s.name_draw), geo.communes[s.commune_code].short_name),
+            "household_ref": s.household_code,
+            "province": province,
+            "commune": commune,
+            "status": "suspended" if s.suspended_at else "active",
+            "created_at": epoch_ms(s.created_at),
+            "updated_at": epoch_ms(s.suspended_at or s.created_at),
+        }
+
+    def product(p: Product) -> dict:
+        return {
+            "product_id": f"vp-{p.shop.commune_code}-{p.product_no:06d}",
+            "shop_id": shop_id(p.shop),
+            "title": names.product(rng_for(p.name_draw)),
+            "price": money(p.price_vnd),
+            "listed": p.delisted_at is None,
+            "created_at": epoch_ms(p.created_at),
+            "updated_at": epoch_ms(p.delisted_at or p.created_at),
+        }
+
+    def order(o: Order) -> dict:
+        return {
+            "order_id": f"vo-{o.placed_at:%Y%m}-{o.shop.commune_code}-{o.order_no:06d}",
+            "shop_id": shop_id(o.shop),
+            "amount": money(o.amount_vnd),
+            "state": o.state,
+            "placed_at": epoch_ms(o.placed_at),
+            "delivered_at": epoch_ms(o.completed_at) if o.completed_at else None,
+            "updated_at": epoch_ms(o.updated_at),
+        }
+
+    def user(a: HouseholdAccount) -> dict:
+        province, commune = voso_place(
+            geo.communes[a.commune_code], a.buyer_since, rng_for(seed, "voso", a.household_code)
+        )
+        return {
+            "user_id": f"vu-{a.household_code[3:]}",
+            "household_ref": a.household_code,
+            "province": province,
+            "commune": commune,
+            "is_buyer": True,
+            "has_wallet": a.wallet_since is not None,
+            "buyer_since": epoch_ms(a.buyer_since),
+            "wallet_since": epoch_ms(a.wallet_since) if a.wallet_since else None,
+            "updated_at": epoch_ms(a.updated_at),
+        }
+
+    return {"shops": shop, "products": product, "orders": order, "households": user}
+
+
+class VosoData(MarketEntities):
+    def __init__(
+        self, seed: int, preset: Preset, plan: FaultPlan | None = None, manifest: Manifest | None = None
+    ):
+        super().__init__(seed, preset, "voso", SHAPES, mappers(seed), plan, manifest)
+
+
+MS = {"type": "integer", "description": "epoch milliseconds"}
+NULLABLE_MS = {"anyOf": [MS, {"type": "null"}]}
+MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "VND as a decimal string"}
+PLACE = {"type": "string", "description": "a name as the seller typed it (any spelling, maybe a legacy name)"}
+SCHEMAS = {
+    "shops": object_schema(
+        {
+            "shop_id": {"type": "string"},
+            "name": {"type": "string"},
+            "household_ref": {"type": "string"},
+            "province": PLACE,
+            "commune": PLACE,
+            "status": {"type": "string", "enum": ["active", "suspended"]},
+            "created_at": MS,
+            "updated_at": MS,
+        }
+    ),
+    "products": object_schema(
+        {
+            "product_id": {"type": "string"},
+            "shop_id": {"type": "string"},
+            "title": {"type": "string"},
+            "price": MONEY,
+            "listed": {"type": "boolean"},
+            "created_at": MS,
+            "updated_at": MS,
+        }
+    ),
+    "orders": object_schema(
+        {
+            "order_id": {"type": "string"},
+            "shop_id": {"type": "string"},
+            "amount": MONEY,
+            "state": {"type": "string", "enum": ["placed", "shipped", "delivered", "cancelled"]},
+            "placed_at": MS,
+            "delivered_at": NULLABLE_MS,
+            "updated_at": MS,
+        }
+    ),
+    "households": object_schema(
+        {
+            "user_id": {"type": "string"},
+            "household_ref": {"type": "string"},
+            "province": PLACE,
+            "commune": PLACE,
+            "is_buyer": {"type": "boolean"},
+            "has_wallet": {"type": "boolean"},
+            "buyer_since": MS,
+            "wallet_since": NULLABLE_MS,
+            "updated_at": MS,
+        }
+    ),
+}
+
+
+def create_app(data: VosoData, key_id: str, secret: str, plan: FaultPlan | None = None) -> FastAPI:
+    app = new_app(
+        "Voso API (simulator)",
+        "Shops, products, orders and users of Viettel's platform. Every request is signed: "
+        "X-Voso-Signature = hex(HMAC-SHA256(secret, METHOD + '\\n' + PATH_WITH_QUERY + '\\n' + TIMESTAMP)). "
+        "Follow `next` as given; places are names, not codes.",
+    )
+    key_header = APIKeyHeader(name="X-Voso-Key", auto_error=False, description="the key id")
+    stamp_header = APIKeyHeader(
+        name="X-Voso-Timestamp", auto_error=False, description="epoch milliseconds, now"
+    )
+    signature_header = APIKeyHeader(name="X-Voso-Signature", auto_error=False, description="hex HMAC-SHA256")
+
+    def authorised(
+        request: Request,
+        key: Annotated[str | None, Depends(key_header)],
+        stamp: Annotated[str | None, Depends(stamp_header)],
+        signature: Annotated[str | None, Depends(signature_header)],
+    ) -> None:
+        if not key or not stamp or not signature:
+            raise ApiError(401, "missing_signature", "send X-Voso-Key, X-Voso-Timestamp and X-Voso-Signature")
+        if not stamp.isdigit() or abs(int(stamp) - time.time() * 1000) > MAX_CLOCK_SKEW_MS:
+            raise ApiError(
+                401, "stale_timestamp", "X-Voso-Timestamp must be within 5 minutes of now (epoch ms)"
+            )
+        if key != key_id:
+            raise ApiError(403, "unknown_key", "unknown key id")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if not hmac.compare_digest(signature, sign(secret, request.method, target, stamp)):
+            raise ApiError(403, "bad_signature", "the signature does not match the request")
+
+    def register(kind: str) -> None:
+        entity, path = data.entities[kind], f"/v2/{PATHS[kind]}"
+        body = object_schema(
+            {
+                "items": {"type": "array", "items": SCHEMAS[kind]},
+                "next": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            }
+        )
+
+        @app.get(
+            path,
+            dependencies=[Depends(authorised)],
+            summary=f"{PATHS[kind].capitalize()} changed in a window",
+            description="Records whose updated_at is in [updated_after, updated_before), oldest first.",
+            responses={200: json_content(body, "One page; follow `next` (a path with query) until null")},
+            name=kind,
+        )
+        def listing(
+            updated_after: Annotated[int, Query(ge=0, le=10**14, description="inclusive, epoch ms")],
+            updated_before: Annotated[int, Query(ge=0, le=10**14, description="exclusive, epoch ms")],
+            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+            page_token: Annotated[str | None, Query(description="from a `next` link")] = None,
+        ):
+            if updated_before <= updated_after:
+                raise ApiError(400, "invalid_parameter", "updated_before must be after updated_after")
+            query = f"{kind}:{updated_after}:{updated_before}"
+            position = decode_cursor(page_token, query, "page_token") if page_token else 0
+            found = entity.changed_between(from_epoch_ms(updated_after), from_epoch_ms(updated_before))
+            items = [r.record for r in found[position : position + limit]]
+            if plan is not None:
+                items = plan.page(items)
+            after = position + limit
+            link = None
+            if after < len(found):
+                params = {"updated_after": updated_after, "updated_before": updated_before, "limit": limit}
+                link = f"{path}?{urlencode({**params, 'page_token': encode_cursor(after, query)})}"
+            return json_response({"items": items, "next": link})
+
+    for kind in PATHS:
+        register(kind)
+    return app
