@@ -24,5 +24,5 @@
 
 {#- The local calendar month of a timestamptz. -#}
 {% macro local_month(timestamp_column) -%}
-    date_trunc('month', {{ timestamp_column }} at time zone '{{ var("local_time_zone") }}')::date
+    date_trunc('month', ({{ timestamp_column }}) at time zone '{{ var("local_time_zone") }}')::date
 {%- endmacro %}

@@ -6,3 +6,12 @@
         else 'current'
     end
 {%- endmacro %}
+
+{#- The same for a monthly snapshot (the handbook's exports): months before the merger's
+    month name legacy units. -#}
+{% macro unit_code_generation_of_month(month_column) -%}
+    case
+        when {{ month_column }} < {{ local_month("timestamptz '" ~ var('merger_at') ~ "'") }} then 'legacy'
+        else 'current'
+    end
+{%- endmacro %}

@@ -11,13 +11,21 @@
     )
 }}
 
-{#- One row per unit (post-merger province or commune), month and indicator. Units with
-    no data keep their row with is_missing = true: a missing value is never a zero. -#}
+{#- One row per post-merger unit (province or commune), month and indicator that applies
+    at the unit's level. Units with no data keep their row with is_missing = true: a missing
+    value is never a zero. A province's shares are its communes' numerators over their
+    denominators; a province-only indicator comes from the province's own inputs. -#}
 with
 
-inputs as (
+commune_inputs as (
 
     select * from {{ ref('int_indicator_inputs__commune_monthly') }}
+
+),
+
+province_inputs as (
+
+    select * from {{ ref('int_indicator_inputs__province_monthly') }}
 
 ),
 
@@ -36,11 +44,7 @@ units as (
 
 months as (
 
-    {% if build_month() %}
-        select {{ build_month() }} as month
-    {% else %}
-        select distinct month from inputs
-    {% endif %}
+    select month from {{ ref('int_calendar__months') }}
 
 ),
 
@@ -53,23 +57,22 @@ commune_values as (
         units.unit_code,
         units.province_code,
         indicators.indicator_id,
-        inputs.numerator,
-        inputs.denominator
+        commune_inputs.numerator,
+        commune_inputs.denominator
     from months
     cross join units
     cross join indicators
-    left join inputs
+    left join commune_inputs
         on
-            months.month = inputs.month
-            and units.unit_code = inputs.commune_code
-            and indicators.indicator_id = inputs.indicator_id
-    where units.unit_level = 'commune'
+            months.month = commune_inputs.month
+            and units.unit_code = commune_inputs.commune_code
+            and indicators.indicator_id = commune_inputs.indicator_id
+    where units.unit_level = 'commune' and indicators.applies_to_communes
 
 ),
 
-province_values as (
+province_from_communes as (
 
-    -- a province's shares are its communes' numerators over their denominators
     select
         commune_values.month,
         'province:' || commune_values.province_code as unit_key,
@@ -80,7 +83,36 @@ province_values as (
         sum(commune_values.numerator) as numerator,
         sum(commune_values.denominator) as denominator
     from commune_values
+    inner join indicators
+        on commune_values.indicator_id = indicators.indicator_id
+    where indicators.applies_to_provinces
     group by commune_values.month, commune_values.province_code, commune_values.indicator_id
+
+),
+
+province_only as (
+
+    select
+        months.month,
+        units.unit_key,
+        units.unit_level,
+        units.unit_code,
+        units.province_code,
+        indicators.indicator_id,
+        province_inputs.numerator,
+        province_inputs.denominator
+    from months
+    cross join units
+    cross join indicators
+    left join province_inputs
+        on
+            months.month = province_inputs.month
+            and units.unit_code = province_inputs.province_code
+            and indicators.indicator_id = province_inputs.indicator_id
+    where
+        units.unit_level = 'province'
+        and indicators.applies_to_provinces
+        and not indicators.applies_to_communes
 
 ),
 
@@ -88,7 +120,9 @@ all_values as (
 
     select * from commune_values
     union all
-    select * from province_values
+    select * from province_from_communes
+    union all
+    select * from province_only
 
 ),
 

@@ -12,7 +12,15 @@ _BOOTSTRAP_LOCK = 7_300_001
 
 
 def ensure_warehouse(conn: psycopg.Connection) -> None:
+    """The pipeline's own tables, and an (empty) raw table for every configured entity, so
+    that dbt's staging models compile before a source's first load."""
+    from dti_pipeline.load.raw import ensure_raw_table
+    from dti_pipeline.sources.spec import load_sources
+
     ddl = files("dti_pipeline.warehouse").joinpath("bootstrap.sql").read_text(encoding="utf-8")
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK,))
         conn.execute(ddl)
+        for spec in load_sources().values():
+            for entity in spec.entities:
+                ensure_raw_table(conn, spec.raw_table(entity))

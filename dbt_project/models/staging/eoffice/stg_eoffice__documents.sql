@@ -12,6 +12,7 @@ renamed as (
         -- ids
         payload ->> 'id' as document_id,
         payload ->> 'orgCode' as org_commune_code,
+        payload ->> 'handlerAccountId' as handler_account_id,
 
         -- categories
         payload ->> 'direction' as direction,
@@ -50,7 +51,8 @@ resolved as (
     select
         *,
         {{ unit_code_generation('created_at') }} as org_unit_generation,
-        {{ local_month('created_at') }} as created_month
+        {{ local_month('created_at') }} as created_month,
+        {{ local_month('due_at') }} as due_month
     from latest
 
 )

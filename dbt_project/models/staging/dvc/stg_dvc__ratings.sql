@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ source('dvc', 'ratings') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'MaDanhGia' as rating_id,
+        payload ->> 'MaHoSo' as application_id,
+        payload ->> 'MaDonVi' as commune_code_as_given,
+
+        -- numerics
+        (payload ->> 'DiemHaiLong')::integer as satisfaction_score,
+
+        -- timestamps
+        {{ parse_vn_datetime("payload ->> 'NgayDanhGia'") }} as rated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (rating_id) *
+    from renamed
+    order by rating_id asc, rated_at desc, extracted_at desc
+
+),
+
+resolved as (
+
+    select
+        *,
+        {{ unit_code_generation('rated_at') }} as unit_generation,
+        {{ local_month('rated_at') }} as rated_month
+    from latest
+
+)
+
+select * from resolved

@@ -1,0 +1,50 @@
+with
+
+source as (
+
+    select * from {{ source('postmart', 'households') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'ma_ho' as household_id,
+        payload ->> 'ma_xa' as commune_code_as_given,
+
+        -- booleans
+        coalesce((payload ->> 'tai_khoan_mua')::boolean, false) as has_buyer_account,
+        coalesce((payload ->> 'tai_khoan_thanh_toan')::boolean, false) as has_payment_account,
+
+        -- timestamps
+        (payload ->> 'ngay_mo_tai_khoan_mua')::timestamptz as buyer_since,
+        (payload ->> 'ngay_mo_thanh_toan')::timestamptz as payment_since,
+        (payload ->> 'ngay_cap_nhat')::timestamptz as updated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (household_id) *
+    from renamed
+    order by household_id asc, updated_at desc, extracted_at desc
+
+),
+
+resolved as (
+
+    select
+        *,
+        {{ unit_code_generation('coalesce(buyer_since, payment_since, updated_at)') }} as unit_generation
+    from latest
+
+)
+
+select * from resolved

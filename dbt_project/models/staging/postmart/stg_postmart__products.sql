@@ -1,0 +1,44 @@
+with
+
+source as (
+
+    select * from {{ source('postmart', 'products') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'ma_san_pham' as product_id,
+        payload ->> 'ma_gian_hang' as shop_id,
+
+        -- descriptions
+        payload ->> 'ten_san_pham' as product_name,
+        payload ->> 'trang_thai' as status,
+
+        -- numerics
+        (payload ->> 'gia_ban')::numeric as price_vnd,
+
+        -- timestamps
+        (payload ->> 'ngay_tao')::timestamptz as created_at,
+        (payload ->> 'ngay_ngung_ban')::timestamptz as delisted_at,
+        (payload ->> 'ngay_cap_nhat')::timestamptz as updated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (product_id) *
+    from renamed
+    order by product_id asc, updated_at desc, extracted_at desc
+
+)
+
+select * from latest

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('postmart', 'shops') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'ma_gian_hang' as shop_id,
+        payload ->> 'ma_ho' as household_id,
+        payload ->> 'ma_xa' as commune_code_as_given,
+        payload ->> 'ma_tinh' as province_code_as_given,
+
+        -- descriptions
+        payload ->> 'ten_gian_hang' as shop_name,
+        payload ->> 'trang_thai' as status,
+
+        -- timestamps
+        (payload ->> 'ngay_tao')::timestamptz as created_at,
+        (payload ->> 'ngay_tam_dung')::timestamptz as suspended_at,
+        (payload ->> 'ngay_cap_nhat')::timestamptz as updated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (shop_id) *
+    from renamed
+    order by shop_id asc, updated_at desc, extracted_at desc
+
+),
+
+resolved as (
+
+    select
+        *,
+        {{ unit_code_generation('created_at') }} as unit_generation
+    from latest
+
+)
+
+select * from resolved

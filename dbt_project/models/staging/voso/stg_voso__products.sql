@@ -1,0 +1,46 @@
+with
+
+source as (
+
+    select * from {{ source('voso', 'products') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'product_id' as product_id,
+        payload ->> 'shop_id' as shop_id,
+
+        -- descriptions
+        payload ->> 'title' as product_name,
+
+        -- numerics
+        (payload ->> 'price')::numeric as price_vnd,
+
+        -- booleans
+        coalesce((payload ->> 'listed')::boolean, false) as is_listed,
+
+        -- timestamps
+        {{ from_epoch_ms("payload ->> 'created_at'") }} as created_at,
+        {{ from_epoch_ms("payload ->> 'delisted_at'") }} as delisted_at,
+        {{ from_epoch_ms("payload ->> 'updated_at'") }} as updated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (product_id) *
+    from renamed
+    order by product_id asc, updated_at desc, extracted_at desc
+
+)
+
+select * from latest

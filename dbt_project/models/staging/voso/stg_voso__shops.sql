@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('voso', 'shops') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        payload ->> 'shop_id' as shop_id,
+        payload ->> 'household_ref' as household_id,
+
+        -- places, as the seller typed them
+        payload ->> 'province' as province_name_as_given,
+        payload ->> 'commune' as commune_name_as_given,
+
+        -- descriptions
+        payload ->> 'name' as shop_name,
+        payload ->> 'status' as status,
+
+        -- timestamps
+        {{ from_epoch_ms("payload ->> 'created_at'") }} as created_at,
+        {{ from_epoch_ms("payload ->> 'suspended_at'") }} as suspended_at,
+        {{ from_epoch_ms("payload ->> 'updated_at'") }} as updated_at,
+
+        -- lineage
+        load_id,
+        extracted_at
+
+    from source
+
+),
+
+latest as (
+
+    select distinct on (shop_id) *
+    from renamed
+    order by shop_id asc, updated_at desc, extracted_at desc
+
+)
+
+select * from latest
