@@ -112,6 +112,7 @@ def mappers(seed: int) -> dict:
             "ma_tinh": _province(code),
             "trang_thai": "tam_dung" if s.suspended_at else "hoat_dong",
             "ngay_tao": iso_utc(s.created_at),
+            "ngay_tam_dung": iso_utc(s.suspended_at) if s.suspended_at else None,
             "ngay_cap_nhat": iso_utc(s.suspended_at or s.created_at),
         }
 
@@ -123,6 +124,7 @@ def mappers(seed: int) -> dict:
             "gia_ban": p.price_vnd,
             "trang_thai": "ngung_ban" if p.delisted_at else "dang_ban",
             "ngay_tao": iso_utc(p.created_at),
+            "ngay_ngung_ban": iso_utc(p.delisted_at) if p.delisted_at else None,
             "ngay_cap_nhat": iso_utc(p.delisted_at or p.created_at),
         }
 
@@ -193,6 +195,7 @@ SCHEMAS = {
             "ma_tinh": {"type": "string"},
             "trang_thai": {"type": "string", "enum": ["hoat_dong", "tam_dung"]},
             "ngay_tao": UTC_TIME,
+            "ngay_tam_dung": {**NULLABLE_UTC, "description": "when it was suspended; null while active"},
             "ngay_cap_nhat": UTC_TIME,
         }
     ),
@@ -204,6 +207,7 @@ SCHEMAS = {
             "gia_ban": {"type": "integer", "description": "VND"},
             "trang_thai": {"type": "string", "enum": ["dang_ban", "ngung_ban"]},
             "ngay_tao": UTC_TIME,
+            "ngay_ngung_ban": {**NULLABLE_UTC, "description": "when it was delisted; null while on sale"},
             "ngay_cap_nhat": UTC_TIME,
         }
     ),

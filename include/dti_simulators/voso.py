@@ -110,6 +110,7 @@ def mappers(seed: int) -> dict:
             "commune": commune,
             "status": "suspended" if s.suspended_at else "active",
             "created_at": epoch_ms(s.created_at),
+            "suspended_at": epoch_ms(s.suspended_at) if s.suspended_at else None,
             "updated_at": epoch_ms(s.suspended_at or s.created_at),
         }
 
@@ -121,6 +122,7 @@ def mappers(seed: int) -> dict:
             "price": money(p.price_vnd),
             "listed": p.delisted_at is None,
             "created_at": epoch_ms(p.created_at),
+            "delisted_at": epoch_ms(p.delisted_at) if p.delisted_at else None,
             "updated_at": epoch_ms(p.delisted_at or p.created_at),
         }
 
@@ -175,6 +177,7 @@ SCHEMAS = {
             "commune": PLACE,
             "status": {"type": "string", "enum": ["active", "suspended"]},
             "created_at": MS,
+            "suspended_at": {**NULLABLE_MS, "description": "null while active"},
             "updated_at": MS,
         }
     ),
@@ -186,6 +189,7 @@ SCHEMAS = {
             "price": MONEY,
             "listed": {"type": "boolean"},
             "created_at": MS,
+            "delisted_at": {**NULLABLE_MS, "description": "null while listed"},
             "updated_at": MS,
         }
     ),

@@ -83,42 +83,65 @@ def sources() -> None:
 
 
 @sources.command("serve")
-@click.option("--preset", default="tiny", show_default=True)
+@click.option("--preset", default="tiny", show_default=True, help="tiny | province | national")
 @click.option("--seed", default=42, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port-base", default=8101, show_default=True, help="First port; 0 = free ports.")
+@click.option("--faults", default=None, help="e.g. '*:5xx=0.1;dvc:token_expiry=0.3' (docs/simulators.md).")
 @click.option(
     "--endpoints",
     "endpoints_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write base URLs and credentials as JSON to this file.",
+    help="Write base URLs, credentials and Connections as JSON to this file.",
 )
-def serve(preset: str, seed: int, host: str, port_base: int, endpoints_file: Path | None) -> None:
-    """Start the simulators and serve until Ctrl-C."""
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the injected bad records (CSV: source, entity, record_key, kind) to this file.",
+)
+def serve(
+    preset: str,
+    seed: int,
+    host: str,
+    port_base: int,
+    faults: str | None,
+    endpoints_file: Path | None,
+    manifest_file: Path | None,
+) -> None:
+    """Start the five simulators and serve until Ctrl-C."""
     from dti_simulators import start_simulators
-    from dti_simulators.runner import SIMULATOR_NAMES
+    from dti_simulators.faults import FaultSpecError
+    from dti_simulators.runner import CREDENTIAL_ENV, SIMULATOR_NAMES
 
     ports = {name: (port_base + i if port_base else 0) for i, name in enumerate(SIMULATOR_NAMES)}
-    # A deployment fixes the credentials (DTI_<SOURCE>_API_KEY) so that its Connections match.
+    # A deployment fixes the credentials (DTI_EOFFICE_API_KEY, ...) so that its Connections match.
     credentials = {
-        name: {"password": os.environ[f"DTI_{name.upper()}_API_KEY"]}
-        for name in SIMULATOR_NAMES
-        if os.environ.get(f"DTI_{name.upper()}_API_KEY")
+        name: {field: os.environ[var] for field, var in fields.items() if os.environ.get(var)}
+        for name, fields in CREDENTIAL_ENV.items()
     }
-    sims = start_simulators(preset, seed, host=host, ports=ports, credentials=credentials)
+    try:
+        sims = start_simulators(preset, seed, host=host, ports=ports, credentials=credentials, faults=faults)
+    except (FaultSpecError, ValueError) as exc:
+        _fail(str(exc))
     endpoints = sims.endpoints()
     for name, endpoint in endpoints.items():
         creds = ", ".join(f"{k}={v}" for k, v in endpoint["credentials"].items())
         click.echo(f"{name:<10} {endpoint['base_url']:<28} {creds}  docs: {endpoint['docs']}")
+    if faults:
+        click.echo(f"faults: {faults}")
     if endpoints_file:
         document = {
             "preset": preset,
             "seed": seed,
+            "faults": faults,
             "endpoints": endpoints,
             "connections": sims.connections(),
         }
         endpoints_file.write_text(json.dumps(document, indent=2))
         click.echo(f"endpoints written to {endpoints_file}")
+    if manifest_file:
+        click.echo(f"bad records: {sims.write_manifest(manifest_file)} written to {manifest_file}")
     click.echo("serving; Ctrl-C to stop")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -129,6 +152,33 @@ def serve(preset: str, seed: int, host: str, port_base: int, endpoints_file: Pat
         pass
     sims.stop()
     click.echo("stopped")
+
+
+@sources.command("truth")
+@click.option("--month", required=True, help="YYYY-MM, a month of the preset.")
+@click.option("--preset", default="tiny", show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Every commune and province, as JSON.")
+def truth(month: str, preset: str, seed: int, as_json: bool) -> None:
+    """What a correct pipeline must reproduce for a month (never served by the simulators)."""
+    from dti_simulators.truth import ground_truth
+
+    try:
+        result = ground_truth(preset, seed, validate_month(month))
+    except (MonthError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        return
+    provinces = sorted({r.unit_code for r in result.indicators if r.level == "province"})
+    click.echo(f"ground truth {result.month}, preset {preset}, seed {seed} (province level; --json for all)")
+    click.echo(f"{'indicator':<36}" + "".join(f"{code:>22}" for code in provinces))
+    for indicator in dict.fromkeys(r.indicator for r in result.indicators):
+        cells = []
+        for code in provinces:
+            numerator, denominator = result.inputs(indicator, code, "province")
+            cells.append(f"{numerator:>12}/{denominator:<9}")
+        click.echo(f"{indicator:<36}" + "".join(cells))
 
 
 # -- extraction -------------------------------------------------------------------------------
