@@ -224,7 +224,7 @@ def applicable(shape: EntityShape, kind: str) -> bool:
         "unknown_unit": shape.unit_field,
         "negative_amount": shape.amount_field,
         "non_numeric_amount": shape.amount_field,
-        "invalid_utf8": shape.text_field,
+        "invalid_utf8": shape.text_field if shape.text_field != shape.key_field else None,
         "missing_field": shape.required_field,
     }
     return needs.get(kind) is not None

@@ -226,7 +226,7 @@ def write_csv_gz(columns: tuple[str, ...], records: list[dict]) -> bytes:
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for record in records:
-        writer.writerow([record[c] for c in header if c in record or c == EXTRA_FIELD])
+        writer.writerow([record.get(c, "") for c in header if c in record or c == EXTRA_FIELD])
     raw = "\ufeff".encode() + text.getvalue().encode("utf-8", "surrogateescape")
     return gzip.compress(raw, compresslevel=1, mtime=0)
 

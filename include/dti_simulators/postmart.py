@@ -74,7 +74,6 @@ SHAPES = {
         BAD_TIME,
         "ma_xa",
         "99999",
-        text_field="ma_ho",
         required_field="ma_xa",
     ),
 }
