@@ -160,7 +160,7 @@ def test_handbook_export_is_verified_retried_when_truncated_and_read_with_its_di
             "month": "2025-07",
             "files": [
                 {
-                    "entity": "chi_bo",
+                    "entity": "cells",
                     "name": "chi_bo_2025-07.csv.gz",
                     "url": "/exports/2025-07/chi_bo.csv.gz",
                     "rows": 4,
