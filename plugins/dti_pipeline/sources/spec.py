@@ -8,6 +8,7 @@ up by name, and an unknown name fails with the list of valid ones.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -220,8 +221,18 @@ def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
 
 
 def load_sources(path: Path = SOURCES_YML) -> dict[str, SourceSpec]:
-    """Every configured source by name; raises SpecError naming the faulty key."""
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """Every configured source by name; raises SpecError naming the faulty key.
+
+    Parsed once per file version: every task of every extract run asks for it.
+    """
+    path = Path(path)
+    return _parse_sources(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_sources(path: Path, _version: int) -> dict[str, SourceSpec]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     defaults = document.get("defaults", {})
     sources = _require(document, "sources", str(path))
     return {name: _source(name, raw, defaults) for name, raw in sources.items()}
