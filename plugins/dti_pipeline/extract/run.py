@@ -36,7 +36,7 @@ def extract_entity(
         pseudonymiser = Pseudonymiser(key_from_connection(spec.pii_connection_id, f"{source}.{entity}"))
     client = SourceClient(spec, endpoint_from_connection(spec.connection_id))
     result = load_interval(
-        warehouse_url(),
+        warehouse_url("dti_warehouse_loader"),
         spec,
         entity_spec,
         client.pages(entity_spec, interval_start, interval_end),

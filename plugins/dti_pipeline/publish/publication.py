@@ -1,16 +1,26 @@
 """Publish one built month of the mart so that BI readers see all of it or none of it.
 
 dbt builds months into `dti_build`. Publishing copies the month's rows into versioned
-tables in `dti_publish` and flips the month's current publication in one transaction;
-the `dti_mart` views show only current publications. A reader's query therefore sees the
-previous publication or the new one, never a mixture and never an empty month, and every
-earlier version stays retrievable by its publication_id.
+tables in `dti_publish` and flips the month's current publication in one transaction; the
+`dti_mart` views show only current publications. A reader's query therefore sees the
+previous publication or the new one, never a mixture and never an empty month; a publisher
+killed at any point (even SIGKILL) leaves the transaction uncommitted, so the previous
+publication stays current and the next run starts from it.
+
+Every publication records its month, publish time, run, methodology version, content hash,
+row counts and what the gates found; earlier versions stay retrievable by publication_id
+(`dti_mart.<fact>_versions`). Republishing identical content is a no-op.
+
+Readers are never locked out by routine publications: the views are only (re)defined when
+their definition changes, dimensions are only rewritten when their content changes, and
+the session gives up on a lock after `lock_timeout` (a transient error, retried).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 import psycopg
@@ -22,9 +32,21 @@ from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 BUILD_SCHEMA = "dti_build"
 PUBLISH_SCHEMA = "dti_publish"
 MART_SCHEMA = "dti_mart"
-MONTHLY_FACTS = ("fct_dti_monthly", "fct_indicator_monthly")
-DIMENSIONS = ("dim_admin_unit", "dim_indicator")
+# The facts and dimensions of the mart are found in dti_build by name: every `fct_*` table
+# with a `month` column is published by month, every `dim_*` table whole. These must exist.
+CORE_FACTS = ("fct_dti_monthly", "fct_indicator_monthly")
+CORE_DIMENSIONS = ("dim_admin_unit", "dim_indicator")
 _PUBLISH_LOCK = 7_300_002
+
+# Session settings of the publishing connection.
+SESSION_SETTINGS = {
+    # wait at most this long for a lock (a long reader query, a concurrent publication)
+    "lock_timeout": "30s",
+    # notice a publisher that vanished mid-statement (SIGKILL) within a second (PostgreSQL 14+)
+    "client_connection_check_interval": "1s",
+    # and one that stopped talking inside the transaction
+    "idle_in_transaction_session_timeout": "5min",
+}
 
 
 class NothingToPublish(RuntimeError):
@@ -41,9 +63,14 @@ class Publication:
     row_counts: dict[str, int]
     run_id: str | None
     unchanged: bool
+    superseded: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "published_at": self.published_at.isoformat()}
+
+
+def _ident(*parts: str) -> sql.Composed:
+    return sql.SQL(".").join(sql.Identifier(p) for p in parts)
 
 
 def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
@@ -58,14 +85,47 @@ def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[st
     ).fetchall()
 
 
-def _content_hash(conn: psycopg.Connection, month: date) -> tuple[str, dict[str, int]]:
+def _relations(conn: psycopg.Connection, prefix: str, needs_month: bool) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            """select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm') and c.relname like %s
+                  and (not %s or exists (select 1 from pg_attribute a where a.attrelid = c.oid
+                                          and a.attname = 'month' and not a.attisdropped))
+                order by c.relname""",
+            (BUILD_SCHEMA, prefix.replace("_", "\\_") + "%", needs_month),
+        ).fetchall()
+    ]
+
+
+def monthly_facts(conn: psycopg.Connection) -> list[str]:
+    """Every fact of the build, published month by month (fct_dti_monthly first)."""
+    found = _relations(conn, "fct_", True)
+    missing = [f for f in CORE_FACTS if f not in found]
+    if missing:
+        raise NothingToPublish(f"{BUILD_SCHEMA}.{missing[0]} does not exist: run the dbt build first")
+    return [*CORE_FACTS, *(f for f in found if f not in CORE_FACTS)]
+
+
+def dimensions(conn: psycopg.Connection) -> list[str]:
+    found = _relations(conn, "dim_", False)
+    return [*(d for d in CORE_DIMENSIONS if d in found), *(d for d in found if d not in CORE_DIMENSIONS)]
+
+
+def content_hash(conn: psycopg.Connection, month: date, schema: str = BUILD_SCHEMA) -> tuple[str, dict]:
+    """md5 over every fact row of the month, in a canonical order, and the row counts."""
     parts, counts = [], {}
-    for fact in MONTHLY_FACTS:
+    for fact in monthly_facts(conn):
+        columns = [c for c, _ in _columns(conn, schema, fact) if c != "publication_id"]
+        if not columns:
+            raise NothingToPublish(f"{schema}.{fact} does not exist: run the dbt build first")
+        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
         digest, count = conn.execute(
             sql.SQL(
-                "select md5(coalesce(string_agg(t::text, '\n' order by t::text), '')), count(*) "
-                "from {}.{} as t where month = %s"
-            ).format(sql.Identifier(BUILD_SCHEMA), sql.Identifier(fact)),
+                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')), count(*) "
+                "from (select {} as r from {} where month = %s) as rows"
+            ).format(row, _ident(schema, fact)),
             (month,),
         ).fetchone()
         parts.append(f"{fact}:{digest}")
@@ -80,34 +140,30 @@ def _ensure_versions_table(conn: psycopg.Connection, fact: str) -> list[str]:
     if not build_cols:
         raise NothingToPublish(f"{BUILD_SCHEMA}.{fact} does not exist: run the dbt build first")
     versions = f"{fact}_versions"
-    conn.execute(
-        sql.SQL("create table if not exists {}.{} (publication_id bigint not null, like {}.{})").format(
-            sql.Identifier(PUBLISH_SCHEMA),
-            sql.Identifier(versions),
-            sql.Identifier(BUILD_SCHEMA),
-            sql.Identifier(fact),
-        )
-    )
-    conn.execute(
-        sql.SQL("create index if not exists {} on {}.{} (publication_id)").format(
-            sql.Identifier(f"{versions}__publication_id"),
-            sql.Identifier(PUBLISH_SCHEMA),
-            sql.Identifier(versions),
-        )
-    )
     existing = {name for name, _ in _columns(conn, PUBLISH_SCHEMA, versions)}
+    if not existing:
+        conn.execute(
+            sql.SQL("create table {} (publication_id bigint not null, like {})").format(
+                _ident(PUBLISH_SCHEMA, versions), _ident(BUILD_SCHEMA, fact)
+            )
+        )
+        conn.execute(
+            sql.SQL("create index {} on {} (publication_id)").format(
+                sql.Identifier(f"{versions}__publication_id"), _ident(PUBLISH_SCHEMA, versions)
+            )
+        )
+        existing = {name for name, _ in _columns(conn, PUBLISH_SCHEMA, versions)}
     for name, type_ in build_cols:  # a new methodology may add columns; old versions keep null
         if name not in existing:
             conn.execute(
-                sql.SQL("alter table {}.{} add column {} " + type_).format(
-                    sql.Identifier(PUBLISH_SCHEMA), sql.Identifier(versions), sql.Identifier(name)
+                sql.SQL("alter table {} add column {} " + type_).format(
+                    _ident(PUBLISH_SCHEMA, versions), sql.Identifier(name)
                 )
             )
     return [name for name, _ in build_cols]
 
 
-def _copy_comments(conn: psycopg.Connection, source: str, target: str, kind: str) -> None:
-    """BI tools show table and column comments: carry dbt's descriptions onto the mart."""
+def _comments(conn: psycopg.Connection, source: str) -> tuple[str | None, dict[str, str]]:
     rows = conn.execute(
         """select a.attname, col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class')
              from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -115,61 +171,127 @@ def _copy_comments(conn: psycopg.Connection, source: str, target: str, kind: str
             where n.nspname = %s and c.relname = %s""",
         (BUILD_SCHEMA, source),
     ).fetchall()
-    target_id = sql.SQL("{}.{}").format(sql.Identifier(MART_SCHEMA), sql.Identifier(target))
-    if rows and rows[0][2]:
+    return (rows[0][2] if rows else None), {r[0]: r[1] for r in rows if r[1]}
+
+
+def _apply_comments(conn, target: str, kind: str, table: str | None, columns: dict[str, str]) -> None:
+    """BI tools show table and column comments: carry dbt's descriptions onto the mart."""
+    target_id = _ident(MART_SCHEMA, target)
+    if table:
+        conn.execute(sql.SQL("comment on {} {} is {}").format(sql.SQL(kind), target_id, sql.Literal(table)))
+    for column, comment in columns.items():
         conn.execute(
-            sql.SQL("comment on {} {} is {}").format(sql.SQL(kind), target_id, sql.Literal(rows[0][2]))
-        )
-    for column, comment, _ in rows:
-        if comment:
-            conn.execute(
-                sql.SQL("comment on column {}.{} is {}").format(
-                    target_id, sql.Identifier(column), sql.Literal(comment)
-                )
+            sql.SQL("comment on column {}.{} is {}").format(
+                target_id, sql.Identifier(column), sql.Literal(comment)
             )
+        )
+
+
+def _ensure_view(conn: psycopg.Connection, name: str, select: sql.Composable, comments=None) -> bool:
+    """(Re)define dti_mart.<name> only when its SQL changed; True when it did."""
+    text = select.as_string(conn)
+    digest = hashlib.md5(text.encode("utf-8")).hexdigest()
+    known = conn.execute(
+        f"select sql_md5 from {PUBLISH_SCHEMA}.view_definition where view_name = %s", (name,)
+    ).fetchone()
+    exists = conn.execute("select to_regclass(%s)", (f"{MART_SCHEMA}.{name}",)).fetchone()[0]
+    if known and known[0] == digest and exists:
+        return False
+    target = _ident(MART_SCHEMA, name)
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("create or replace view {} as ").format(target) + sql.SQL(text))
+    except psycopg.errors.InvalidTableDefinition:
+        # columns were removed or reordered: only a new view can say so
+        conn.execute(sql.SQL("drop view if exists {}").format(target))
+        conn.execute(sql.SQL("create view {} as ").format(target) + sql.SQL(text))
+    conn.execute(
+        f"""insert into {PUBLISH_SCHEMA}.view_definition (view_name, sql_md5) values (%s, %s)
+            on conflict (view_name) do update set sql_md5 = excluded.sql_md5, defined_at = now()""",
+        (name, digest),
+    )
+    if comments:
+        _apply_comments(conn, name, "view", *comments)
+    return True
 
 
 def _publish_views(conn: psycopg.Connection, fact: str, columns: list[str]) -> None:
     select_list = sql.SQL(", ").join(sql.SQL("v.{}").format(sql.Identifier(c)) for c in columns)
-    conn.execute(
+    versions = _ident(PUBLISH_SCHEMA, f"{fact}_versions")
+    table_comment, column_comments = _comments(conn, fact)
+    _ensure_view(
+        conn,
+        fact,
         sql.SQL(
-            "create or replace view {}.{} as select {}, v.publication_id "
-            "from {}.{} as v join {}.publication as p using (publication_id) "
-            "where p.status = 'current'"
-        ).format(
-            sql.Identifier(MART_SCHEMA),
-            sql.Identifier(fact),
-            select_list,
-            sql.Identifier(PUBLISH_SCHEMA),
-            sql.Identifier(f"{fact}_versions"),
-            sql.Identifier(PUBLISH_SCHEMA),
-        )
+            "select {cols}, v.publication_id from {versions} as v "
+            "join {pub} as p using (publication_id) where p.status = 'current'"
+        ).format(cols=select_list, versions=versions, pub=_ident(PUBLISH_SCHEMA, "publication")),
+        (table_comment, column_comments),
     )
-    _copy_comments(conn, fact, fact, "view")
+    _ensure_view(
+        conn,
+        f"{fact}_versions",
+        sql.SQL(
+            "select {cols}, v.publication_id, p.status as publication_status, p.published_at "
+            "from {versions} as v join {pub} as p using (publication_id)"
+        ).format(cols=select_list, versions=versions, pub=_ident(PUBLISH_SCHEMA, "publication")),
+        (
+            f"Every published version of {fact}, current and superseded: select one by "
+            "publication_id (see dti_mart.publication) to read a month as it was published then.",
+            column_comments,
+        ),
+    )
 
 
 def _publish_dimension(conn: psycopg.Connection, dim: str) -> None:
-    build = sql.SQL("{}.{}").format(sql.Identifier(BUILD_SCHEMA), sql.Identifier(dim))
-    mart = sql.SQL("{}.{}").format(sql.Identifier(MART_SCHEMA), sql.Identifier(dim))
-    conn.execute(sql.SQL("create table if not exists {} (like {})").format(mart, build))
-    # delete + insert inside the publishing transaction: readers keep the old rows until commit
-    conn.execute(sql.SQL("delete from {}").format(mart))
+    build, mart = _ident(BUILD_SCHEMA, dim), _ident(MART_SCHEMA, dim)
+    build_cols = _columns(conn, BUILD_SCHEMA, dim)
+    mart_cols = _columns(conn, MART_SCHEMA, dim)
+    if mart_cols and mart_cols != build_cols:
+        conn.execute(sql.SQL("drop table {}").format(mart))  # the dimension's shape changed
+        mart_cols = []
+    if not mart_cols:
+        conn.execute(sql.SQL("create table {} (like {})").format(mart, build))
+    else:
+        same = conn.execute(
+            sql.SQL(
+                "select (select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} t)"
+                " = (select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} t)"
+            ).format(build, mart)
+        ).fetchone()[0]
+        if same:
+            return
+        # inside the publishing transaction: readers keep the old rows until it commits
+        conn.execute(sql.SQL("delete from {}").format(mart))
     conn.execute(sql.SQL("insert into {} select * from {}").format(mart, build))
-    _copy_comments(conn, dim, dim, "table")
+    _apply_comments(conn, dim, "table", *_comments(conn, dim))
 
 
 def _publication_view(conn: psycopg.Connection) -> None:
-    conn.execute(
-        f"""create or replace view {MART_SCHEMA}.publication as
-            select publication_id, month, status, published_at, superseded_at, run_id,
-                   methodology_version, content_hash, row_counts
-              from {PUBLISH_SCHEMA}.publication"""
+    _ensure_view(
+        conn,
+        "publication",
+        sql.SQL(
+            "select publication_id, month, status, published_at, superseded_at, run_id, "
+            "methodology_version, content_hash, row_counts, checks from {}"
+        ).format(_ident(PUBLISH_SCHEMA, "publication")),
+        (
+            "Every publication of every month: when, by which run, under which methodology, "
+            "with what the completeness and quality gates found. The mart shows the current "
+            "one of each month; dti_mart.<fact>_versions keeps the others.",
+            {},
+        ),
     )
-    conn.execute(
-        f"comment on view {MART_SCHEMA}.publication is "
-        "'Every publication of every month: when, by which run, under which methodology. "
-        "The mart shows the current one of each month.'"
-    )
+
+
+def _prepare_session(conn: psycopg.Connection) -> None:
+    version = conn.info.server_version
+    for name, value in SESSION_SETTINGS.items():
+        if name == "client_connection_check_interval" and version < 140000:
+            continue
+        conn.execute(
+            sql.SQL("select set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value))
+        )
 
 
 def publish_month(
@@ -178,13 +300,18 @@ def publish_month(
     *,
     run_id: str | None = None,
     methodology_version: str | None = None,
+    checks: dict | None = None,
 ) -> Publication:
     """Publish `month` from dti_build; a no-op when the same content is already current."""
     ensure_warehouse(conn)
+    conn.commit()
+    _prepare_session(conn)
+    conn.commit()
     methodology_version = methodology_version or _methodology_version(conn)
+    conn.commit()  # so that the block below is one top-level transaction, committed at its end
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_PUBLISH_LOCK,))
-        digest, counts = _content_hash(conn, month)
+        digest, counts = content_hash(conn, month)
         if counts.get("fct_dti_monthly", 0) == 0:
             raise NothingToPublish(
                 f"{BUILD_SCHEMA}.fct_dti_monthly has no rows for {format_month(month)}: "
@@ -206,35 +333,38 @@ def publish_month(
                 current[4],
                 unchanged=True,
             )
-        columns = {fact: _ensure_versions_table(conn, fact) for fact in MONTHLY_FACTS}
-        conn.execute(
-            f"""update {PUBLISH_SCHEMA}.publication set status = 'superseded', superseded_at = now()
-                 where month = %s and status = 'current'""",
-            (month,),
-        )
+        columns = {fact: _ensure_versions_table(conn, fact) for fact in monthly_facts(conn)}
+        superseded = [
+            r[0]
+            for r in conn.execute(
+                f"""update {PUBLISH_SCHEMA}.publication set status = 'superseded', superseded_at = now()
+                     where month = %s and status = 'current' returning publication_id""",
+                (month,),
+            ).fetchall()
+        ]
         publication_id, published_at = conn.execute(
             f"""insert into {PUBLISH_SCHEMA}.publication
-                       (month, status, run_id, methodology_version, content_hash, row_counts)
-                values (%s, 'current', %s, %s, %s, %s) returning publication_id, published_at""",
-            (month, run_id, methodology_version, digest, json.dumps(counts)),
+                       (month, status, run_id, methodology_version, content_hash, row_counts, checks)
+                values (%s, 'current', %s, %s, %s, %s, %s) returning publication_id, published_at""",
+            (
+                month,
+                run_id,
+                methodology_version,
+                digest,
+                json.dumps(counts),
+                json.dumps(checks, default=str) if checks is not None else None,
+            ),
         ).fetchone()
         for fact, cols in columns.items():
             col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
             conn.execute(
-                sql.SQL(
-                    "insert into {}.{} (publication_id, {}) select %s, {} from {}.{} where month = %s"
-                ).format(
-                    sql.Identifier(PUBLISH_SCHEMA),
-                    sql.Identifier(f"{fact}_versions"),
-                    col_list,
-                    col_list,
-                    sql.Identifier(BUILD_SCHEMA),
-                    sql.Identifier(fact),
+                sql.SQL("insert into {} (publication_id, {}) select %s, {} from {} where month = %s").format(
+                    _ident(PUBLISH_SCHEMA, f"{fact}_versions"), col_list, col_list, _ident(BUILD_SCHEMA, fact)
                 ),
                 (publication_id, month),
             )
             _publish_views(conn, fact, cols)
-        for dim in DIMENSIONS:
+        for dim in dimensions(conn):
             _publish_dimension(conn, dim)
         _publication_view(conn)
     return Publication(
@@ -246,7 +376,37 @@ def publish_month(
         counts,
         run_id,
         unchanged=False,
+        superseded=superseded,
     )
+
+
+def published_hash(conn: psycopg.Connection, publication_id: int) -> str:
+    """The content hash recomputed from a stored version, as a reader can retrieve it."""
+    parts = []
+    facts = [
+        r[0].removesuffix("_versions")
+        for r in conn.execute(
+            """select distinct table_name from information_schema.columns
+                where table_schema = %s and table_name like 'fct\\_%%\\_versions'
+                order by 1""",
+            (PUBLISH_SCHEMA,),
+        ).fetchall()
+    ]
+    ordered = [*(f for f in CORE_FACTS if f in facts), *(f for f in facts if f not in CORE_FACTS)]
+    for fact in ordered:
+        columns = [c for c, _ in _columns(conn, BUILD_SCHEMA, fact)] or [
+            c for c, _ in _columns(conn, PUBLISH_SCHEMA, f"{fact}_versions") if c != "publication_id"
+        ]
+        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+        digest = conn.execute(
+            sql.SQL(
+                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) "
+                "from (select {} as r from {} where publication_id = %s) as rows"
+            ).format(row, _ident(PUBLISH_SCHEMA, f"{fact}_versions")),
+            (publication_id,),
+        ).fetchone()[0]
+        parts.append(f"{fact}:{digest}")
+    return conn.execute("select md5(%s)", ("|".join(parts),)).fetchone()[0]
 
 
 def _methodology_version(conn: psycopg.Connection) -> str:

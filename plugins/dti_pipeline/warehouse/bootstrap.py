@@ -17,6 +17,8 @@ def ensure_warehouse(conn: psycopg.Connection) -> None:
     from dti_pipeline.load.raw import ensure_raw_table
     from dti_pipeline.sources.spec import load_sources
 
+    if _restricted(conn):
+        return  # the loader and transformer roles may not run DDL; the owner runs it (roles.py)
     ddl = files("dti_pipeline.warehouse").joinpath("bootstrap.sql").read_text(encoding="utf-8")
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK,))
@@ -24,3 +26,15 @@ def ensure_warehouse(conn: psycopg.Connection) -> None:
         for spec in load_sources().values():
             for entity in spec.entities:
                 ensure_raw_table(conn, spec.raw_table(entity))
+
+
+def _restricted(conn: psycopg.Connection) -> bool:
+    """True for a role that does not own (or inherit) every schema the pipeline set up."""
+    row = conn.execute(
+        """select not r.rolsuper and exists (
+                      select 1 from pg_namespace n
+                       where n.nspname in ('raw', 'dti_publish', 'dti_mart')
+                         and not pg_has_role(r.oid, n.nspowner, 'USAGE'))
+             from pg_roles r where r.rolname = current_user"""
+    ).fetchone()
+    return bool(row and row[0])

@@ -62,3 +62,13 @@ comment on schema dti_mart is 'The published DTI mart for BI tools: only whole, 
 -- Added with the five sources: schema drift and request figures per load.
 alter table raw.load_ledger add column if not exists new_fields text[];
 alter table raw.load_ledger add column if not exists requests integer;
+
+-- Added with the monthly refresh: what the gates found, and the definitions of the mart's
+-- views (the publish step replaces a view only when its definition changed, so that readers
+-- are not locked out at every publication).
+alter table dti_publish.publication add column if not exists checks jsonb;
+create table if not exists dti_publish.view_definition (
+    view_name   text primary key,
+    sql_md5     text        not null,
+    defined_at  timestamptz not null default now()
+);

@@ -12,6 +12,9 @@ from urllib.parse import quote
 import psycopg
 
 WAREHOUSE_CONN_ID = "dti_warehouse"
+# The loader's and the BI reader's Connections (warehouse/roles.py); a deployment with one
+# warehouse account defines dti_warehouse alone, and they fall back to it.
+FALLBACK_CONN_IDS = {"dti_warehouse_loader": WAREHOUSE_CONN_ID, "dti_bi_reader": WAREHOUSE_CONN_ID}
 
 
 class WarehouseUnreachable(RuntimeError):
@@ -26,6 +29,8 @@ def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
     try:
         conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException as exc:
+        if conn_id in FALLBACK_CONN_IDS:
+            return warehouse_url(FALLBACK_CONN_IDS[conn_id])
         raise WarehouseUnreachable(
             f"Airflow Connection {conn_id!r} is not defined. Define it in the Airflow UI "
             f"(Admin > Connections, type Postgres) or as AIRFLOW_CONN_{conn_id.upper()}; "
