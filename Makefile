@@ -29,7 +29,12 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint dbt_project --processes 2
 
 # pytest exits 5 when it collects nothing: that is a broken suite, never a pass.
+# The report's browser test needs Debian's chromium; installed here when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 test: $(STAMP) lint
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium for tests/e2e/test_report_browser.py"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/dti dbt parse
 	$(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \

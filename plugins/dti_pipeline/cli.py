@@ -248,25 +248,39 @@ def refresh(month, first, last) -> None:
     runtime.use_warehouse()
     runtime.migrate_airflow_db()
     runtime.ensure_manifest()
-    steps.refresh_months(months)
+    from dti_pipeline.notify import collected_notifications
+    from dti_pipeline.orchestration.inprocess import DagRunFailed
+
+    with collected_notifications() as notes:
+        try:
+            steps.refresh_months(months)
+        except DagRunFailed as exc:
+            _fail(str(exc))
+    for note in notes:
+        if note["outcome"] == "success":
+            click.echo(f"  {note['subject']}: {note.get('report')}")
+            for warning in note.get("warnings", []):
+                click.secho(f"    warning: {warning.splitlines()[0]}", fg="yellow")
 
 
 @main.command()
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
 def report(month: str, output_dir: Path | None) -> None:
-    """Write the HTML report of a published month."""
+    """Write the HTML report of a published month (read as the BI reader)."""
     from dti_pipeline import runtime
-    from dti_pipeline.report.monthly import write_report
-    from dti_pipeline.warehouse.connection import connect
+    from dti_pipeline.report.monthly import ReportUnavailable, report_connection, write_report
 
     try:
         chosen = validate_month(month)
     except MonthError as exc:
         _fail(str(exc))
     runtime.use_warehouse()
-    with connect() as conn:
-        click.echo(write_report(conn, chosen, output_dir))
+    with report_connection() as conn:
+        try:
+            click.echo(write_report(conn, chosen, output_dir))
+        except ReportUnavailable as exc:
+            _fail(str(exc))
 
 
 # -- warehouse, dbt, reference data, Airflow UI ------------------------------------------------------
@@ -296,6 +310,22 @@ def warehouse_url() -> None:
     from dti_pipeline import runtime
 
     click.echo(runtime.use_warehouse())
+
+
+@warehouse.command("roles")
+def warehouse_roles() -> None:
+    """Set up the loader, transformer and BI reader roles; print their Connections."""
+    from urllib.parse import urlsplit
+
+    from dti_pipeline import runtime
+    from dti_pipeline.paths import dti_home
+
+    runtime.use_warehouse()
+    for conn_id in ("dti_warehouse_loader", "dti_warehouse", "dti_bi_reader"):
+        url = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}", "")
+        parts = urlsplit(url)
+        click.echo(f"{conn_id:<22} {parts.username}@{parts.hostname}:{parts.port}{parts.path}")
+    click.echo(f"passwords: DTI_<ROLE>_PASSWORD, else generated in {dti_home() / 'roles.json'} (0600)")
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

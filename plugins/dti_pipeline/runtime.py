@@ -69,12 +69,15 @@ def use_warehouse(*, start_embedded: bool = True) -> str:
 
     DTI_WAREHOUSE_URL wins (an existing PostgreSQL to keep and inspect); then a Connection
     already defined in the environment; otherwise the embedded server under .dti/warehouse.
+    With the owner's URL, the project's roles are set up and `dti_warehouse` (transformer),
+    `dti_warehouse_loader` and `dti_bi_reader` point at them (warehouse/roles.py).
     """
+    from dti_pipeline.warehouse.roles import use_roles
+
     url = os.environ.get("DTI_WAREHOUSE_URL")
     if url:
         _ensure_database(url)
-        os.environ[WAREHOUSE_ENV] = url
-        return url
+        return use_roles(url)  # loader, transformer and BI reader roles, one Connection each
     if os.environ.get(WAREHOUSE_ENV):
         return os.environ[WAREHOUSE_ENV]
     if not start_embedded:
@@ -82,8 +85,7 @@ def use_warehouse(*, start_embedded: bool = True) -> str:
     from dti_pipeline.warehouse.embedded import EmbeddedWarehouse
 
     state = EmbeddedWarehouse(dti_home() / "warehouse").start()
-    os.environ[WAREHOUSE_ENV] = state.url()
-    return state.url()
+    return use_roles(state.url())
 
 
 def _ensure_database(url: str) -> None:

@@ -1,11 +1,12 @@
-"""Build the `dti_monthly_refresh` DAG: month -> dbt build (Cosmos) -> publish -> report."""
+"""Build the `dti_monthly_refresh` DAG: month -> completeness gate -> dbt build (Cosmos) ->
+quality gate -> publish -> report, with notifications and retries that fit the failure."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, task
+from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param, task
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
@@ -16,27 +17,56 @@ from cosmos import (
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from dti_pipeline.gates.dbt_results import explain_dbt_results
 from dti_pipeline.months import LOCAL_TZ, MONTH_PATTERN
-from dti_pipeline.orchestration.policies import DEFAULT_ARGS, retry_transient_only
+from dti_pipeline.notify import RefreshNotifier
+from dti_pipeline.orchestration.failures import on_task_failure
+from dti_pipeline.orchestration.policies import DEFAULT_ARGS
+from dti_pipeline.orchestration.refresh_retries import refresh_retry_policy
 from dti_pipeline.paths import DBT_MANIFEST, DBT_PROJECT_DIR
+from dti_pipeline.report.operator import MonthlyReportOperator
 from dti_pipeline.warehouse.connection import WAREHOUSE_CONN_ID
 
 DOC_MD = """### Monthly DTI refresh
 
-Builds one month of the DTI mart from the raw extracts and publishes it to BI readers.
+Builds one month of the DTI mart from the raw extracts, checks it, publishes it to BI
+readers and writes its report. Owner: data engineering. Runbook: docs/operations.md.
 
 1. **resolve_month**: the `month` you gave (YYYY-MM), or the previous month on schedule.
-   A malformed or unfinished month stops the run here, before any work.
-2. **dbt_build**: one task per dbt model and its tests (rendered by Cosmos from the dbt
-   manifest), building the month into the `dti_build` schema.
-3. **publish**: makes the month visible in `dti_mart` in one transaction: BI tools see the
-   previous publication or the new one, never a mixture. Each publication keeps its time,
-   run and methodology version; earlier versions stay in `dti_publish`.
-4. **report**: writes the month's HTML report (path in the task's return value).
+   Stops on a malformed or unfinished month, or one before the sources' first day.
+2. **completeness_gate**: every source and entity of `include/config/sources.yml` has a
+   current, reconciled load for every scheduled interval of the month (a snapshot: one taken
+   at or after its end). Stops, before dbt, naming what to rerun, e.g.
+   `voso.orders: 2026-10-14..2026-10-16 missing; rerun extract_voso for those days`.
+3. **dbt_build**: one task per dbt model with its tests (Cosmos, from the dbt manifest),
+   into `dti_build`. A failing test stops the run **without retry** (a retry cannot fix
+   data), naming the test, its model and column, and a sample of the failing rows.
+4. **quality_gate**: the mart reconciled against `raw`, and plausibility: units whose score
+   moved more than `dti_plausibility_max_change` from last month, with the indicators that
+   moved most. Blocks or warns by configuration (`include/config/quality.yml`, Variables
+   `dti_plausibility_mode`, `dti_reconciliation_mode`).
+5. **publish**: makes the month visible in `dti_mart` in one transaction: readers see the
+   previous publication or the new one, never a mixture. Records publish time, run,
+   methodology version, content hash and the gates' findings (`dti_mart.publication`);
+   earlier versions stay in `dti_mart.<fact>_versions`.
+6. **report**: the month's HTML report; the **Monthly report** link on this task opens it,
+   and its path is the task's XCom.
+
+Retries: lost connections, lock timeouts and serialization failures are retried with
+backoff; incomplete data, failing tests and blocking checks fail at once. A notification
+(log; email or chat when `dti_notify_email` / `dti_notify_chat_conn_id` are set) says how the
+run ended.
 
 **Rerun a month**: Trigger DAG w/ config, `month` = `2026-10`, or `dti refresh --month 2026-10`.
-Rerunning gives the same published content for the same inputs. See docs/operations.md.
+**Backfill**: `airflow backfill create --dag-id dti_monthly_refresh --from-date ... --to-date ...`
+or `dti refresh --from 2026-01 --to 2026-10`. The same inputs publish the same content: a
+rerun with unchanged data publishes nothing new (same content hash).
 """
+
+MART_ASSETS = [
+    Asset(name=f"dti_mart.{fact}", uri=f"postgres://warehouse:5432/dti/dti_mart/{fact}")
+    for fact in ("fct_dti_monthly", "fct_indicator_monthly")
+]
 
 
 def _refresh_schedule() -> CronTriggerTimetable:
@@ -78,21 +108,32 @@ def _dbt_task_group() -> DbtTaskGroup:
         operator_args={
             "vars": {"month": "{{ ti.xcom_pull(task_ids='resolve_month') }}"},
             "install_deps": False,
+            "emit_datasets": False,  # publish declares the Assets readers care about
+            # dbt's unit tests check the SQL on fixed rows: CI runs them (`dti dbt build`); a
+            # monthly run checks the data (dbt docs advise excluding them in production)
+            "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"],
+            # reads run_results.json before Cosmos raises: names the failing test and its rows
+            "callback": explain_dbt_results,
         },
-        default_args={"retries": 2},
+        default_args={"retries": 2, "retry_policy": refresh_retry_policy},
     )
 
 
 def build_refresh_dag() -> DAG:
     with DAG(
         dag_id="dti_monthly_refresh",
-        description="Build, publish and report one month of the DTI mart",
+        description="Check, build, publish and report one month of the DTI mart",
         schedule=_refresh_schedule(),
         start_date=datetime(2025, 1, 1, tzinfo=LOCAL_TZ),
         catchup=False,
         max_active_runs=1,
-        tags=["dti", "mart", "monthly"],
-        default_args={**DEFAULT_ARGS, "owner": "data-engineering"},
+        tags=["dti", "mart", "monthly", "publish", "report"],
+        default_args={
+            **DEFAULT_ARGS,
+            "owner": "data-engineering",
+            "retry_policy": refresh_retry_policy,
+            "on_failure_callback": [on_task_failure, RefreshNotifier("failure")],
+        },
         doc_md=DOC_MD,
         params={
             "month": Param(
@@ -106,39 +147,73 @@ def build_refresh_dag() -> DAG:
         render_template_as_native_obj=False,
     ) as dag:
 
-        @task(retry_policy=retry_transient_only)
+        @task(doc_md="The month this run builds: the `month` given, or the month before the scheduled run.")
         def resolve_month(params=None, logical_date=None) -> str:
-            """The month to build: the one given, or the month before the scheduled run."""
-            from dti_pipeline.months import format_month, previous_month, validate_month
+            from dti_pipeline.months import MonthError, format_month, previous_month, validate_month
+            from dti_pipeline.sources.spec import load_sources
 
             given = (params or {}).get("month")
             if given:
-                return format_month(validate_month(given))
-            local = logical_date.astimezone(LOCAL_TZ).date()
-            return format_month(previous_month(local.replace(day=1)))
+                month = validate_month(given)
+            else:
+                local = logical_date.astimezone(LOCAL_TZ).date()
+                month = previous_month(local.replace(day=1))
+            first = min((s.start_date for s in load_sources().values()), default=None)
+            if first and month < first.replace(day=1):
+                raise MonthError(
+                    f"month {format_month(month)} is before the data's range: the sources are "
+                    f"extracted from {first:%Y-%m-%d} (start_date in include/config/sources.yml)"
+                )
+            return format_month(month)
 
-        @task(retry_policy=retry_transient_only)
-        def publish(month: str, run_id=None) -> dict:
-            """Make the built month visible to BI readers, atomically."""
+        @task(
+            doc_md="Every configured source and entity has current, reconciled loads for the whole "
+            "month; otherwise the run stops here, before dbt, naming what to rerun."
+        )
+        def completeness_gate(month: str) -> dict:
+            from dti_pipeline.gates.completeness import completeness_gate as check
+            from dti_pipeline.months import parse_month
+            from dti_pipeline.warehouse.connection import connect
+
+            with connect() as conn:
+                return check(conn, parse_month(month))
+
+        @task(
+            doc_md="Reconciliation of the built month against raw, and plausibility of the "
+            "changes from last month (include/config/quality.yml)."
+        )
+        def quality_gate(month: str) -> dict:
+            from dti_pipeline.gates.quality import quality_gate as check
+            from dti_pipeline.months import parse_month
+            from dti_pipeline.warehouse.connection import connect
+
+            with connect() as conn:
+                return check(conn, parse_month(month))
+
+        @task(
+            outlets=MART_ASSETS,
+            doc_md="Make the built month visible to BI readers in one transaction; keep every "
+            "earlier version. Returns the publication (id, time, run, methodology, hash).",
+        )
+        def publish(month: str, completeness: dict, quality: dict, run_id=None) -> dict:
             from dti_pipeline.months import parse_month
             from dti_pipeline.publish.publication import publish_month
             from dti_pipeline.warehouse.connection import connect
 
+            checks = {"completeness": completeness, "quality": quality}
             with connect() as conn:
-                return publish_month(conn, parse_month(month), run_id=run_id).as_dict()
-
-        @task(retry_policy=retry_transient_only)
-        def report(month: str) -> str:
-            """Write the month's HTML report; returns its path."""
-            from dti_pipeline.months import parse_month
-            from dti_pipeline.report.monthly import write_report
-            from dti_pipeline.warehouse.connection import connect
-
-            with connect() as conn:
-                return str(write_report(conn, parse_month(month)))
+                return publish_month(conn, parse_month(month), run_id=run_id, checks=checks).as_dict()
 
         month = resolve_month()
-        published = publish(month)
-        month >> _dbt_task_group() >> published
-        published >> report(month)
+        completeness = completeness_gate(month)
+        quality = quality_gate(month)
+        published = publish(month, completeness, quality)
+        report = MonthlyReportOperator(
+            task_id="report",
+            month=month,
+            on_success_callback=RefreshNotifier("success"),
+            doc_md="Write the month's HTML report (the **Monthly report** link opens it).",
+        )
+        completeness >> _dbt_task_group() >> quality
+        published >> report
     return dag

@@ -1,223 +1,520 @@
-"""The monthly report: one self-contained HTML file (plotly.js inlined, no CDN).
+"""The monthly report: one self-contained HTML file (plotly.js inlined, no CDN, works offline).
 
-It reads only the published mart (dti_mart), as a BI tool would, so the report shows
-exactly what readers see.
+It reads only the published mart (dti_mart), as a BI tool would (through the BI reader's
+Connection when one is defined), so the report shows exactly what readers see. It is driven
+by the mart itself: pillars and indicators come from dim_indicator, pillar scores from the
+`<pillar_id>_score` columns of fct_dti_monthly, so new indicators and pillars appear without
+a change here; the rank-uncertainty fact is shown when the mart has it.
+
+Sections: province ranking with the pillar breakdown, biggest movers (with the causes the
+quality gate found), a commune map from the reference coordinates coloured by score, each
+indicator's trend, and data completeness (units, indicators, and the sources' loads).
 """
 
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import plotly.graph_objects as go
 import psycopg
 from plotly.io import to_html
+from psycopg.rows import dict_row
 
 from dti_pipeline.months import format_month
 from dti_pipeline.paths import reports_dir
 
-PILLARS = (
-    ("digital_government_score", "Chính quyền số / Digital government"),
-    ("digital_economy_score", "Kinh tế số / Digital economy"),
-    ("digital_society_score", "Xã hội số / Digital society"),
-)
+MART = "dti_mart"
+MONTHS_VI = "tháng"
+COLOURS = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#8ab17d", "#6d597a", "#b56576")
 
 
-def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict]:
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(query, params).fetchall()
+class ReportUnavailable(RuntimeError):
+    pass
 
 
-def _figure_html(figure: go.Figure, first: list[bool]) -> str:
-    # plotly.js (about 4.6 MB) is inlined once, with the first chart: the file works offline.
-    include = first[0]
-    first[0] = False
-    figure.update_layout(template="plotly_white", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    return to_html(figure, full_html=False, include_plotlyjs=include, config={"displaylogo": False})
+def _num(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
-def build_report_html(conn: psycopg.Connection, month: date) -> str:
+def _rows(conn: psycopg.Connection, query: str, params=()) -> list[dict]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [{k: _num(v) for k, v in r.items()} for r in cur.execute(query, params).fetchall()]
+
+
+def _columns(conn: psycopg.Connection, table: str) -> list[str]:
+    rows = conn.execute(
+        """select column_name from information_schema.columns
+            where table_schema = %s and table_name = %s order by ordinal_position""",
+        (MART, table),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _fmt(value, pattern: str = "{:.3f}") -> str:
+    return "—" if value is None else pattern.format(value)
+
+
+class _Figures:
+    """Turns figures into HTML; plotly.js (about 4.6 MB) is inlined once, with the first."""
+
+    def __init__(self) -> None:
+        self.first = True
+
+    def html(self, figure: go.Figure, div_id: str) -> str:
+        figure.update_layout(
+            template="plotly_white",
+            margin={"l": 10, "r": 10, "t": 50, "b": 10},
+            font={"family": "system-ui, sans-serif"},
+        )
+        include = self.first
+        self.first = False
+        return to_html(
+            figure,
+            full_html=False,
+            include_plotlyjs=include,
+            div_id=div_id,
+            config={"displaylogo": False, "responsive": True},
+        )
+
+
+# -- data ----------------------------------------------------------------------------------------
+def _pillars(conn: psycopg.Connection, fct_columns: list[str]) -> list[tuple[str, str]]:
+    """(score column, label) of each pillar, from dim_indicator, in catalogue order."""
+    dim = _columns(conn, "dim_indicator")
+    if "pillar_id" not in dim:
+        return []
+    names = "pillar_name_vi, pillar_name_en" if "pillar_name_vi" in dim else "pillar_id, pillar_id"
+    weight = "sum(weight)" if "weight" in dim else "count(*)"
+    rows = conn.execute(  # the heaviest pillar first (digital government, 400 of 1,000 points)
+        f"""select pillar_id, {names}, {weight} from {MART}.dim_indicator
+             group by 1, 2, 3 order by 4 desc, 1"""
+    ).fetchall()
+    seen, pillars = set(), []
+    for pillar_id, vi, en, _ in rows:
+        column = f"{pillar_id}_score"
+        if column in fct_columns and pillar_id not in seen:
+            seen.add(pillar_id)
+            pillars.append((column, f"{vi} / {en}" if vi != en else pillar_id))
+    return pillars
+
+
+def _unit_name_sql(fct_columns: list[str]) -> str:
+    return "f.unit_name" if "unit_name" in fct_columns else "u.unit_name"
+
+
+def _load(conn: psycopg.Connection, month: date) -> dict:
+    fct = _columns(conn, "fct_dti_monthly")
+    if not fct:
+        raise ReportUnavailable(f"{MART}.fct_dti_monthly does not exist: publish a month first")
+    publication = _rows(
+        conn, f"select * from {MART}.publication where month = %s and status = 'current'", (month,)
+    )
+    if not publication:
+        raise ReportUnavailable(
+            f"{format_month(month)} has not been published: run `dti refresh --month {format_month(month)}`"
+        )
+    name = _unit_name_sql(fct)
     provinces = _rows(
         conn,
-        """select f.*, u.unit_name as province_name from dti_mart.fct_dti_monthly f
-             join dti_mart.dim_admin_unit u using (unit_key)
-            where f.month = %s and f.unit_level = 'province' and f.dti_score is not null
-            order by f.dti_rank""",
+        f"""select f.*, {name} as display_name from {MART}.fct_dti_monthly f
+              join {MART}.dim_admin_unit u using (unit_key)
+             where f.month = %s and f.unit_level = 'province'
+             order by f.dti_rank nulls last, f.unit_code""",
         (month,),
     )
     communes = _rows(
         conn,
-        """select f.unit_name, f.dti_score, f.completeness, u.latitude, u.longitude
-             from dti_mart.fct_dti_monthly f join dti_mart.dim_admin_unit u using (unit_key)
-            where f.month = %s and f.unit_level = 'commune' and f.dti_score is not null""",
+        f"""select {name} as display_name, u.province_name, f.dti_score, f.completeness,
+                   u.latitude, u.longitude
+              from {MART}.fct_dti_monthly f join {MART}.dim_admin_unit u using (unit_key)
+             where f.month = %s and f.unit_level = 'commune' and u.latitude is not null""",
         (month,),
+    )
+    dim = _columns(conn, "dim_indicator")
+    unit_col = "d.unit" if "unit" in dim else "null"
+    indicators = _rows(
+        conn,
+        f"select d.*, {unit_col} as unit_label from {MART}.dim_indicator d"
+        " order by d.pillar_id, d.indicator_id",
     )
     trend = _rows(
         conn,
-        """select i.month, i.indicator_id, d.name_vi, d.name_en, i.unit_code, i.indicator_value
-             from dti_mart.fct_indicator_monthly i join dti_mart.dim_indicator d using (indicator_id)
-            where i.unit_level = 'province' and i.month <= %s and not i.is_missing
-            order by i.month""",
+        f"""select i.month, i.indicator_id, i.unit_key, i.indicator_value, i.score
+              from {MART}.fct_indicator_monthly i
+             where i.unit_level = 'province' and i.month <= %s and not i.is_missing
+             order by i.month""",
         (month,),
     )
-    completeness = _rows(
+    coverage = _rows(
         conn,
-        """select f.unit_level, count(*) as units, count(f.dti_score) as units_with_score,
-                  avg(f.completeness) as mean_completeness
-             from dti_mart.fct_dti_monthly f where f.month = %s group by f.unit_level
-            order by f.unit_level desc""",
+        f"""select i.indicator_id, i.unit_level, count(*) as units,
+                   count(*) filter (where not i.is_missing) as with_value
+              from {MART}.fct_indicator_monthly i where i.month = %s
+             group by 1, 2 order by 1, 2""",
         (month,),
     )
-    publication = _rows(
+    levels = _rows(
         conn,
-        "select * from dti_mart.publication where month = %s and status = 'current'",
+        f"""select f.unit_level, count(*) as units, count(f.dti_score) as units_with_score,
+                   avg(f.completeness) as mean_completeness
+              from {MART}.fct_dti_monthly f where f.month = %s group by f.unit_level
+             order by f.unit_level desc""",
         (month,),
     )
-    first = [True]
-    sections = []
-
-    names = [p["province_name"] for p in provinces]
-    ranking = go.Figure()
-    for column, label in PILLARS:
-        ranking.add_bar(
-            y=names,
-            x=[float(p[column]) if p[column] is not None else None for p in provinces],
-            name=label,
-            orientation="h",
+    uncertainty = []
+    if "rank_p05" in _columns(conn, "fct_dti_rank_uncertainty"):
+        uncertainty = _rows(
+            conn,
+            f"select * from {MART}.fct_dti_rank_uncertainty where month = %s",
+            (month,),
         )
-    ranking.add_scatter(
+    return {
+        "fct_columns": fct,
+        "publication": publication[0],
+        "provinces": provinces,
+        "communes": communes,
+        "indicators": indicators,
+        "trend": trend,
+        "coverage": coverage,
+        "levels": levels,
+        "uncertainty": {u.get("unit_key"): u for u in uncertainty},
+        "pillars": _pillars(conn, fct),
+    }
+
+
+# -- sections ------------------------------------------------------------------------------------
+def _ranking(data: dict, figures: _Figures) -> str:
+    provinces = [p for p in data["provinces"] if p.get("dti_score") is not None]
+    names = [p["display_name"] for p in provinces]
+    figure = go.Figure()
+    for (column, label), colour in zip(data["pillars"], COLOURS, strict=False):
+        figure.add_bar(
+            y=names, x=[p.get(column) for p in provinces], name=label, orientation="h", marker_color=colour
+        )
+    figure.add_scatter(
         y=names,
-        x=[float(p["dti_score"]) for p in provinces],
+        x=[p["dti_score"] for p in provinces],
         mode="markers",
         name="DTI tổng / total",
         marker={"size": 12, "color": "black", "symbol": "diamond"},
     )
-    ranking.update_layout(
+    figure.update_layout(
         title="Xếp hạng tỉnh theo DTI và trụ cột / Province ranking by DTI and pillar",
         barmode="group",
         yaxis={"autorange": "reversed"},
-        xaxis={"range": [0, 1]},
-        height=200 + 60 * max(1, len(names)),
+        xaxis={"range": [0, 1], "title": "điểm / score (0–1)"},
+        legend={"orientation": "h", "y": -0.08},
+        height=260 + 26 * max(1, len(names)) * max(1, len(data["pillars"])) // 2,
     )
-    sections.append(("ranking", _figure_html(ranking, first)))
+    uncertainty = data["uncertainty"]
+    header = "".join(f"<th>{_esc(label)}</th>" for _, label in data["pillars"])
+    rows = []
+    for p in data["provinces"]:
+        u = uncertainty.get(p["unit_key"])
+        interval = f"{u['rank_p05']:.0f}–{u['rank_p95']:.0f}" if u and u.get("rank_p05") is not None else ""
+        pillar_cells = "".join(f"<td>{_fmt(p.get(c))}</td>" for c, _ in data["pillars"])
+        change = p.get("dti_rank_change")
+        rows.append(
+            f"<tr><td>{_esc(p.get('dti_rank') or '—')}</td><td>{_esc(p['display_name'])}</td>"
+            f"<td><b>{_fmt(p.get('dti_score'))}</b></td>{pillar_cells}"
+            f"<td>{'' if change is None else f'{change:+d}'}</td>"
+            + (f"<td>{interval}</td>" if uncertainty else "")
+            + f"<td>{_fmt(p.get('completeness'), '{:.0%}')}</td></tr>"
+        )
+    table = (
+        "<table><tr><th>hạng / rank</th><th>tỉnh / province</th><th>DTI</th>"
+        f"{header}<th>thay đổi hạng / rank change</th>"
+        + ("<th>khoảng hạng / rank interval (p05–p95)</th>" if uncertainty else "")
+        + "<th>đầy đủ dữ liệu / completeness</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return (
+        '<section id="ranking"><h2>Xếp hạng tỉnh / Province ranking</h2>'
+        + table
+        + figures.html(figure, "chart-ranking")
+        + "</section>"
+    )
 
-    movers = sorted(
-        (p for p in provinces if p["dti_score_change"] is not None),
-        key=lambda p: abs(float(p["dti_score_change"])),
-        reverse=True,
-    )[:10]
-    mover_fig = go.Figure(
+
+def _movers(data: dict, figures: _Figures) -> str:
+    provinces = [p for p in data["provinces"] if p.get("dti_score_change") is not None]
+    movers = sorted(provinces, key=lambda p: abs(p["dti_score_change"]), reverse=True)[:10]
+    figure = go.Figure(
         go.Bar(
-            x=[float(p["dti_score_change"]) for p in movers],
-            y=[p["province_name"] for p in movers],
+            x=[p["dti_score_change"] for p in movers],
+            y=[p["display_name"] for p in movers],
             orientation="h",
-            marker={"color": ["#2a9d8f" if float(p["dti_score_change"]) >= 0 else "#e76f51" for p in movers]},
+            marker={"color": ["#2a9d8f" if p["dti_score_change"] >= 0 else "#e76f51" for p in movers]},
+            text=[f"{p['dti_score_change']:+.3f}" for p in movers],
+            textposition="auto",
         )
     )
-    mover_fig.update_layout(
-        title="Thay đổi lớn nhất so với tháng trước / Biggest movers since last month",
+    figure.update_layout(
+        title="Thay đổi lớn nhất so với tháng trước / Biggest movers since last month (DTI)",
         yaxis={"autorange": "reversed"},
-        height=200 + 40 * max(1, len(movers)),
+        xaxis={"title": "thay đổi điểm / change in score"},
+        height=220 + 36 * max(1, len(movers)),
     )
-    sections.append(("movers", _figure_html(mover_fig, first)))
-
-    commune_map = go.Figure(
-        go.Scatter(
-            x=[c["longitude"] for c in communes],
-            y=[c["latitude"] for c in communes],
-            mode="markers",
-            text=[c["unit_name"] for c in communes],
-            marker={
-                "size": 10,
-                "color": [float(c["dti_score"]) for c in communes],
-                "colorscale": "Viridis",
-                "cmin": 0,
-                "cmax": 1,
-                "showscale": True,
-                "colorbar": {"title": "DTI"},
-            },
+    checks = data["publication"].get("checks") or {}
+    flagged = (checks.get("quality") or {}).get("movers") or []
+    notes = ""
+    if flagged:
+        items = []
+        for mover in flagged[:15]:
+            causes = ", ".join(
+                f"{_esc(c['indicator_id'])} ({_fmt(c['change'], '{:+.3f}')})" for c in mover.get("causes", [])
+            )
+            items.append(
+                f"<li>{_esc(mover['unit_name'])} ({_esc(mover['unit_level'])}): "
+                f"{mover['previous']:.3f} → {mover['score']:.3f} ({mover['change']:+.3f}); "
+                f"chỉ số thay đổi nhiều nhất / moved most: {causes or '—'}</li>"
+            )
+        limit = (checks.get("quality") or {}).get("settings", {}).get("plausibility_max_change")
+        notes = (
+            f"<p>Đơn vị thay đổi quá {limit} điểm / units that moved more than {limit} "
+            f"(kiểm tra tính hợp lý / plausibility check):</p><ul>{''.join(items)}</ul>"
         )
+    empty = "" if movers else "<p>Chưa có tháng trước để so sánh / no previous month to compare with.</p>"
+    return (
+        '<section id="movers"><h2>Biến động / Biggest movers</h2>'
+        + empty
+        + figures.html(figure, "chart-movers")
+        + notes
+        + "</section>"
     )
-    commune_map.update_layout(
-        title="Bản đồ xã theo DTI / Commune map coloured by DTI (longitude × latitude)",
+
+
+def _map(data: dict, figures: _Figures) -> str:
+    communes = data["communes"]
+    scored = [c for c in communes if c.get("dti_score") is not None]
+    unscored = [c for c in communes if c.get("dti_score") is None]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[c["longitude"] for c in unscored],
+        y=[c["latitude"] for c in unscored],
+        mode="markers",
+        name="không có dữ liệu / no data",
+        marker={"size": 3, "color": "#d9d9d9"},
+        text=[f"{c['display_name']}, {c['province_name']}: no data" for c in unscored],
+        hoverinfo="text",
+    )
+    figure.add_scatter(
+        x=[c["longitude"] for c in scored],
+        y=[c["latitude"] for c in scored],
+        mode="markers",
+        name="DTI xã / commune DTI",
+        text=[f"{c['display_name']}, {c['province_name']}: {c['dti_score']:.3f}" for c in scored],
+        hoverinfo="text",
+        marker={
+            "size": 9,
+            "color": [c["dti_score"] for c in scored],
+            "colorscale": "Viridis",
+            "cmin": 0,
+            "cmax": 1,
+            "showscale": True,
+            "colorbar": {"title": "DTI"},
+            "line": {"width": 0.5, "color": "#333"},
+        },
+    )
+    figure.update_layout(
+        title="Bản đồ xã theo DTI / Communes coloured by DTI (kinh độ × vĩ độ / longitude × latitude)",
         xaxis={"title": "kinh độ / longitude"},
         yaxis={"title": "vĩ độ / latitude", "scaleanchor": "x"},
-        height=600,
+        legend={"orientation": "h", "y": -0.1},
+        height=760,
     )
-    sections.append(("map", _figure_html(commune_map, first)))
+    return (
+        '<section id="map"><h2>Bản đồ xã / Commune map</h2>'
+        f"<p>{len(scored)} xã có điểm / communes with a score, "
+        f"{len(unscored)} chưa có dữ liệu / without data.</p>"
+        + figures.html(figure, "chart-map")
+        + "</section>"
+    )
 
-    trend_fig = go.Figure()
-    for (_indicator, unit_code), points in _group(trend, ("indicator_id", "unit_code")).items():
-        label = f"{points[0]['name_vi']} / {points[0]['name_en']} — {unit_code}"
-        trend_fig.add_scatter(
-            x=[p["month"] for p in points],
-            y=[float(p["indicator_value"]) for p in points],
-            mode="lines+markers",
-            name=label,
+
+def _trends(data: dict, figures: _Figures) -> str:
+    names = {p["unit_key"]: p["display_name"] for p in data["provinces"]}
+    by_indicator: dict[str, dict[str, list[dict]]] = {}
+    for row in data["trend"]:
+        by_indicator.setdefault(row["indicator_id"], {}).setdefault(row["unit_key"], []).append(row)
+    parts = []
+    for number, indicator in enumerate(data["indicators"]):
+        series = by_indicator.get(indicator["indicator_id"], {})
+        figure = go.Figure()
+        for unit_key, points in sorted(series.items(), key=lambda kv: names.get(kv[0], kv[0])):
+            figure.add_scatter(
+                x=[format_month(p["month"]) for p in points],
+                y=[p["indicator_value"] for p in points],
+                mode="lines+markers",
+                name=names.get(unit_key, unit_key),
+            )
+        unit = indicator.get("unit_label") or ""
+        figure.update_layout(
+            title=f"{_esc(indicator.get('name_vi'))} / {_esc(indicator.get('name_en'))}",
+            yaxis={"title": f"giá trị / value{f' ({unit})' if unit else ''}"},
+            xaxis={"type": "category", "title": f"{MONTHS_VI} / month"},
+            height=340,
+            showlegend=len(series) <= 12,
         )
-    trend_fig.update_layout(
-        title="Xu hướng chỉ số theo tỉnh / Indicator trend by province",
-        yaxis={"range": [0, 1]},
-        height=450,
+        if not series:
+            figure.add_annotation(
+                text="chưa có dữ liệu / no data yet",
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+            )
+        parts.append(figures.html(figure, f"chart-trend-{number}"))
+    return (
+        '<section id="trends"><h2>Xu hướng từng chỉ số theo tỉnh / Each indicator\'s trend by province</h2>'
+        + "".join(f'<div class="trend">{p}</div>' for p in parts)
+        + "</section>"
     )
-    sections.append(("trend", _figure_html(trend_fig, first)))
 
-    table_rows = "".join(
-        f"<tr><td>{html.escape(r['unit_level'])}</td><td>{r['units']}</td>"
-        f"<td>{r['units_with_score']}</td><td>{float(r['mean_completeness'] or 0):.1%}</td></tr>"
-        for r in completeness
+
+def _completeness(data: dict, figures: _Figures) -> str:
+    level_rows = "".join(
+        f"<tr><td>{_esc(r['unit_level'])}</td><td>{r['units']}</td><td>{r['units_with_score']}</td>"
+        f"<td>{_fmt(r['mean_completeness'], '{:.1%}')}</td></tr>"
+        for r in data["levels"]
     )
-    ranking_rows = "".join(
-        f"<tr><td>{p['dti_rank']}</td><td>{html.escape(p['province_name'])}</td>"
-        f"<td>{float(p['dti_score']):.3f}</td>"
-        f"<td>{_signed(p['dti_rank_change'])}</td>"
-        f"<td>{float(p['completeness']):.0%}</td></tr>"
-        for p in provinces
+    names = {i["indicator_id"]: i.get("name_en") or i["indicator_id"] for i in data["indicators"]}
+    figure = go.Figure()
+    for level, colour in (("province", "#264653"), ("commune", "#2a9d8f")):
+        rows = [r for r in data["coverage"] if r["unit_level"] == level]
+        if rows:
+            figure.add_bar(
+                y=[names.get(r["indicator_id"], r["indicator_id"]) for r in rows],
+                x=[r["with_value"] / r["units"] if r["units"] else 0 for r in rows],
+                name={"province": "tỉnh / provinces", "commune": "xã / communes"}[level],
+                orientation="h",
+                marker_color=colour,
+            )
+    figure.update_layout(
+        title="Tỷ lệ đơn vị có giá trị theo chỉ số / Share of units with a value, by indicator",
+        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        yaxis={"autorange": "reversed"},
+        barmode="group",
+        height=240 + 34 * max(1, len(data["indicators"])),
     )
-    pub = publication[0] if publication else {}
+    checks = data["publication"].get("checks") or {}
+    gate = checks.get("completeness") or {}
+    load_rows = "".join(
+        f"<tr><td>{_esc(e['source'])}.{_esc(e['entity'])}</td><td>{_esc(e['mode'])}</td>"
+        f"<td>{e['intervals_current']} / {e['intervals_expected']}</td>"
+        f"<td>{e['rows_loaded']:,}</td><td>{e['rows_quarantined']:,}</td>"
+        f"<td>{'✔' if not e['problems'] else _esc('; '.join(e['problems']))}</td></tr>"
+        for e in gate.get("entities", [])
+    )
+    loads = (
+        "<h3>Dữ liệu nguồn của tháng / The month's source loads</h3>"
+        "<table><tr><th>nguồn / source</th><th>kiểu / mode</th><th>lần tải hiện hành / current loads</th>"
+        "<th>bản ghi / rows</th><th>cách ly / quarantined</th><th>tình trạng / status</th></tr>"
+        f"{load_rows}</table>"
+        if load_rows
+        else ""
+    )
+    warnings = (checks.get("quality") or {}).get("warnings", []) + gate.get("problems", [])
+    warning_html = (
+        "<h3>Cảnh báo / Warnings</h3><ul>"
+        + "".join(f"<li><pre>{_esc(w)}</pre></li>" for w in warnings)
+        + "</ul>"
+        if warnings
+        else ""
+    )
+    return (
+        '<section id="completeness"><h2>Mức đầy đủ dữ liệu / Data completeness</h2>'
+        "<table><tr><th>cấp / level</th><th>đơn vị / units</th><th>có điểm / with a score</th>"
+        f"<th>đầy đủ TB / mean completeness</th></tr>{level_rows}</table>"
+        + figures.html(figure, "chart-completeness")
+        + loads
+        + warning_html
+        + "</section>"
+    )
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1180px; color: #222;
+       padding: 0 1rem; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #2a9d8f; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: .92rem; }
+td, th { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f3f6f6; }
+.meta { color: #555; } pre { white-space: pre-wrap; margin: 0; }
+nav a { margin-right: 1rem; }
+"""
+
+
+def build_report_html(conn: psycopg.Connection, month: date) -> str:
+    data = _load(conn, month)
+    figures = _Figures()
+    sections = [
+        _ranking(data, figures),
+        _movers(data, figures),
+        _map(data, figures),
+        _trends(data, figures),
+        _completeness(data, figures),
+    ]
+    pub = data["publication"]
     meta = (
-        f"Công bố / published {pub.get('published_at', '—')} · "
-        f"phương pháp / methodology {html.escape(str(pub.get('methodology_version', '—')))} · "
-        f"publication #{pub.get('publication_id', '—')}"
+        f"Công bố / published {_esc(pub.get('published_at'))} · "
+        f"phương pháp / methodology {_esc(pub.get('methodology_version'))} · "
+        f"công bố số / publication #{_esc(pub.get('publication_id'))} · "
+        f"lần chạy / run {_esc(pub.get('run_id') or '—')} · "
+        f"mã nội dung / content {_esc(pub.get('content_hash'))}"
     )
-    body = "\n".join(f'<section id="{sid}">{chart}</section>' for sid, chart in sections)
+    summary = json.dumps(
+        {
+            "month": format_month(month),
+            "publication_id": pub.get("publication_id"),
+            "provinces_ranked": sum(1 for p in data["provinces"] if p.get("dti_rank") is not None),
+            "indicators": len(data["indicators"]),
+        }
+    )
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DTI {format_month(month)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }}
-table {{ border-collapse: collapse; margin: 1rem 0; }}
-td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }}
-.meta {{ color: #666; }}
-</style></head><body>
+<style>{STYLE}</style>
+<script type="application/json" id="report-summary">{summary}</script>
+</head><body>
 <h1>Chỉ số chuyển đổi số tháng {month:%m/%Y} / Digital transformation index, {month:%B %Y}</h1>
 <p class="meta">{meta}</p>
-<h2>Xếp hạng tỉnh / Province ranking</h2>
-<table><tr><th>hạng / rank</th><th>tỉnh / province</th><th>DTI</th>
-<th>thay đổi hạng / rank change</th><th>đầy đủ dữ liệu / completeness</th></tr>{ranking_rows}</table>
-{body}
-<section id="completeness"><h2>Mức đầy đủ dữ liệu / Data completeness</h2>
-<table><tr><th>cấp / level</th><th>đơn vị / units</th><th>có điểm / with a score</th>
-<th>đầy đủ TB / mean completeness</th></tr>{table_rows}</table></section>
+<nav><a href="#ranking">Xếp hạng / Ranking</a><a href="#movers">Biến động / Movers</a>
+<a href="#map">Bản đồ / Map</a><a href="#trends">Xu hướng / Trends</a>
+<a href="#completeness">Đầy đủ dữ liệu / Completeness</a></nav>
+{"".join(sections)}
+<p class="meta">Điểm 0–1 theo mục tiêu cố định; giá trị thiếu không bao giờ được tính là 0 /
+Scores on 0–1 against fixed targets; a missing value is never counted as zero (docs/methodology.md).</p>
 </body></html>
 """
 
 
-def _signed(value: int | None) -> str:
-    return "" if value is None else f"{value:+d}"
+def report_connection() -> psycopg.Connection:
+    """The BI reader's Connection when the deployment defines one, else the warehouse's."""
+    from dti_pipeline.warehouse.connection import connect
 
-
-def _group(rows: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
-    grouped: dict[tuple, list[dict]] = {}
-    for row in rows:
-        grouped.setdefault(tuple(row[k] for k in keys), []).append(row)
-    return grouped
+    return connect("dti_bi_reader")
 
 
 def write_report(conn: psycopg.Connection, month: date, directory: Path | None = None) -> Path:
     directory = Path(directory or reports_dir())
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"dti-{format_month(month)}.html"
-    path.write_text(build_report_html(conn, month), encoding="utf-8")
+    text = build_report_html(conn, month)
+    partial = path.with_suffix(".html.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)  # a reader of the folder never sees half a report
     return path

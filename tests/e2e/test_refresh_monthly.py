@@ -1,0 +1,275 @@
+"""dti_monthly_refresh end to end with dag.test() on the tiny preset, each component in its role.
+
+One module-scoped run (it is the expensive part): every configured source is extracted for
+July and August 2025 as the loader, July is refreshed as the transformer, August is first
+refused by the completeness gate (three days of e-office documents hidden), then refreshed;
+the results are read back through the BI reader. Later tests rebuild and rerun from that.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from dti_pipeline.gates.completeness import scheduled_intervals
+from dti_pipeline.months import month_bounds
+from dti_pipeline.notify import collected_notifications
+from dti_pipeline.orchestration.inprocess import DagRunFailed, run_dag
+from dti_pipeline.warehouse.roles import role_url, roles, setup_roles
+
+JULY, AUGUST = date(2025, 7, 1), date(2025, 8, 1)
+HIDDEN = ("2025-08-14", "2025-08-17")  # [start, end) local days of eoffice.documents to hide
+
+
+def extract_month(month: date) -> None:
+    """Every scheduled interval of every configured source and entity, as the DAGs would."""
+    from dti_pipeline.extract.run import extract_entity
+    from dti_pipeline.sources.spec import load_sources
+
+    start, end = month_bounds(month)
+    for name, spec in load_sources().items():
+        for interval_start, interval_end in scheduled_intervals(spec.schedule, start, end):
+            for entity in spec.entities:
+                extract_entity(name, entity.name, interval_start, interval_end, run_id="test-extract")
+
+
+def _hide(url: str, status_from: str, status_to: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            """update raw.load_ledger set status = %s
+                where source = 'eoffice' and entity = 'documents' and status = %s
+                  and interval_start >= (%s::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'
+                  and interval_start < (%s::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'""",
+            (status_to, status_from, *HIDDEN),
+        ).rowcount
+
+
+def _publications(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            """select publication_id, to_char(month, 'YYYY-MM'), status, content_hash, run_id
+                 from dti_publish.publication order by publication_id"""
+        ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def refreshed(postgres_server, airflow_db, tiny_simulators):
+    admin = postgres_server("refresh")
+    chosen = roles(f"dti_e{uuid.uuid4().hex[:6]}")
+    secrets_ = {kind: uuid.uuid4().hex for kind in chosen}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        setup_roles(conn, chosen, secrets_)
+    urls = {kind: role_url(admin, role.name, secrets_[kind]) for kind, role in chosen.items()}
+    timings, outcome = {}, {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", urls["transformer"])
+        mp.setenv("AIRFLOW_CONN_DTI_WAREHOUSE_LOADER", urls["loader"])
+        mp.setenv("AIRFLOW_CONN_DTI_BI_READER", urls["bi_reader"])
+        mp.setenv("DTI_PLAUSIBILITY_MAX_CHANGE", "0.02")  # warn about (nearly) every mover
+        for name, conn in tiny_simulators.connections().items():
+            mp.setenv(f"AIRFLOW_CONN_DTI_{name.upper()}", __import__("json").dumps(conn))
+        started = time.monotonic()
+        for month in (JULY, AUGUST):
+            extract_month(month)
+        timings["extract"] = time.monotonic() - started
+
+        started = time.monotonic()
+        run_dag("dti_monthly_refresh", conf={"month": "2025-07"})
+        timings["refresh_july"] = time.monotonic() - started
+
+        outcome["hidden"] = _hide(admin, "current", "replaced")
+        started = time.monotonic()
+        try:
+            run_dag("dti_monthly_refresh", conf={"month": "2025-08"})
+        except DagRunFailed as exc:
+            outcome["gate_error"] = str(exc)
+        timings["gate_refusal"] = time.monotonic() - started
+        outcome["after_refusal"] = _publications(admin)
+        with psycopg.connect(admin) as conn:
+            outcome["built_august"] = conn.execute(
+                "select count(*) from dti_build.fct_dti_monthly where month = %s", (AUGUST,)
+            ).fetchone()[0]
+        _hide(admin, "replaced", "current")
+
+        started = time.monotonic()
+        with collected_notifications() as notes:
+            outcome["run"] = run_dag("dti_monthly_refresh", conf={"month": "2025-08"})
+        timings["refresh_august"] = time.monotonic() - started
+        outcome["notes"] = notes
+        print(f"\ntimings (s): { {k: round(v, 1) for k, v in timings.items()} }")
+        yield {"admin": admin, **urls, "outcome": outcome, "timings": timings}
+    server = urlsplit(admin)._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{urlsplit(admin).path.lstrip("/")}" with (force)')
+        for role in chosen.values():
+            conn.execute(f'drop role if exists "{role.name}"')
+
+
+# -- the completeness gate ------------------------------------------------------------------------
+def test_a_missing_day_stops_the_refresh_before_anything_is_built(refreshed):
+    outcome = refreshed["outcome"]
+    assert outcome["hidden"] == 3
+    error = outcome.get("gate_error", "")
+    assert "completeness_gate" in error
+    assert "eoffice.documents: 2025-08-14..2025-08-16 missing; rerun extract_eoffice for those days" in error
+    assert "eoffice.accounts" not in error and "dvc." not in error, "only the hidden days are missing"
+    assert [p for p in outcome["after_refusal"] if p[1] == "2025-08"] == [], "August was published"
+    assert outcome["built_august"] == 0, "dbt built August although the gate refused it"
+
+
+# -- publication, read back by the BI reader --------------------------------------------------------
+def test_the_month_is_published_and_read_back_through_the_bi_reader(refreshed):
+    with psycopg.connect(refreshed["bi_reader"]) as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "select unit_level, count(*) as units, count(dti_score) as scored from dti_mart.fct_dti_monthly"
+            " where month = %s group by unit_level",
+            (AUGUST,),
+        ).fetchall()
+        publication = cur.execute(
+            "select * from dti_mart.publication where month = %s and status = 'current'", (AUGUST,)
+        ).fetchone()
+        indicators = cur.execute("select count(*) as n from dti_mart.dim_indicator").fetchone()["n"]
+        per_unit = cur.execute(
+            "select count(*) as n from dti_mart.fct_indicator_monthly where month = %s and unit_key = %s",
+            (AUGUST, "province:15"),
+        ).fetchone()["n"]
+    levels = {r["unit_level"]: r for r in rows}
+    assert levels["province"]["units"] == 34 and levels["commune"]["units"] == 3321
+    assert levels["province"]["scored"] == 3, "the tiny preset's three provinces have a score"
+    assert per_unit == indicators > 0
+    assert publication["run_id"] == refreshed["outcome"]["run"].run_id
+    assert publication["methodology_version"] and publication["published_at"]
+    checks = publication["checks"]
+    assert checks["completeness"]["ok"] and checks["quality"]["ok"]
+    assert checks["quality"]["reconciled"] and all(r["ok"] for r in checks["quality"]["reconciled"])
+
+
+def test_plausibility_reports_movers_with_their_cause_indicators(refreshed):
+    with psycopg.connect(refreshed["bi_reader"]) as conn:
+        checks = conn.execute(
+            "select checks from dti_mart.publication where month = %s and status = 'current'", (AUGUST,)
+        ).fetchone()[0]
+    movers = checks["quality"]["movers"]
+    assert movers, "with a 0.02 threshold some unit of the tiny preset moves"
+    assert all(abs(m["change"]) > 0.02 for m in movers)
+    assert any(m["causes"] for m in movers)
+    assert any("moved most" in w for w in checks["quality"]["warnings"])
+
+
+def test_blocking_plausibility_stops_publication_naming_the_causes(refreshed, monkeypatch):
+    from dti_pipeline.gates.quality import QualityGateFailed, load_config, quality_gate
+
+    monkeypatch.setenv("DTI_PLAUSIBILITY_MODE", "block")
+    monkeypatch.setenv("DTI_PLAUSIBILITY_MAX_CHANGE", "0.02")
+    with psycopg.connect(refreshed["transformer"]) as conn, pytest.raises(QualityGateFailed) as caught:
+        quality_gate(conn, AUGUST, load_config())
+    assert "moved more than 0.02 from 2025-07" in str(caught.value) and "moved most:" in str(caught.value)
+
+
+# -- report, link and notification --------------------------------------------------------------------
+def test_the_run_links_to_its_report_and_notifies(refreshed):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    run = refreshed["outcome"]["run"]
+    with create_session() as session:
+        xcoms = {
+            x.key: XComModel.deserialize_value(x)
+            for x in session.query(XComModel).filter_by(
+                dag_id="dti_monthly_refresh", run_id=run.run_id, task_id="report"
+            )
+        }
+    path = xcoms["return_value"]
+    assert path.endswith("dti-2025-08.html") and os.path.exists(path)
+    assert xcoms["_link_MonthlyReportLink"] == f"file://{os.path.realpath(path)}"
+    text = Path(path).read_text(encoding="utf-8")
+    for section in ("ranking", "movers", "map", "trends", "completeness"):
+        assert f'id="{section}"' in text
+    assert "Tỉnh Lào Cai" in text and "Province ranking" in text
+    assert re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)=["']?(?:https?:)?//""", text) == []
+    notes = refreshed["outcome"]["notes"]
+    success = [n for n in notes if n["outcome"] == "success"]
+    assert len(success) == 1 and success[0]["report"] == path and "2025-08 published" in success[0]["subject"]
+
+
+# -- reruns and backfills give the same content -------------------------------------------------------
+def test_a_rerun_publishes_nothing_new_and_a_backfill_rebuilds_the_same_content(refreshed, monkeypatch):
+    from click.testing import CliRunner
+
+    from dti_pipeline.cli import main
+
+    before = _publications(refreshed["admin"])
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_BI_READER", refreshed["bi_reader"])
+    with psycopg.connect(refreshed["transformer"]) as conn:
+        conn.execute("drop schema dti_build cascade")  # rebuild every month from raw
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["refresh", "--from", "2025-07", "--to", "2025-08"])
+    refreshed["timings"]["backfill_two_months"] = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    assert "2025-08 unchanged" in result.output
+    after = _publications(refreshed["admin"])
+    assert after == before, "the same inputs must publish the same content (same hash, no new version)"
+    with psycopg.connect(refreshed["admin"]) as conn:
+        from dti_pipeline.publish.publication import content_hash
+
+        rebuilt = {m: content_hash(conn, m)[0] for m in (JULY, AUGUST)}
+    current = {_month(month): digest for _, month, status, digest, _ in before if status == "current"}
+    assert rebuilt == current
+
+
+def _month(text: str) -> date:
+    return date(int(text[:4]), int(text[5:7]), 1)
+
+
+# -- a failing data test: named, with rows, not retried --------------------------------------------------
+def test_a_failing_data_test_fails_its_task_at_once_naming_the_test_and_rows(refreshed, monkeypatch):
+    from dti_pipeline.orchestration.failures import collected_failures
+    from dti_pipeline.orchestration.inprocess import get_dag
+
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
+    with psycopg.connect(refreshed["transformer"]) as conn:
+        # July stays in the incremental table while August is rebuilt: its tests see the bad row
+        conn.execute(
+            "update dti_build.fct_dti_monthly set completeness = 1.5"
+            " where month = %s and unit_key = 'province:19'",
+            (JULY,),
+        )
+    before = _publications(refreshed["admin"])
+    dag = get_dag("dti_monthly_refresh")
+    started = time.monotonic()
+    try:
+        with collected_failures() as failures:
+            run = dag.test(
+                run_conf={"month": "2025-08"},
+                mark_success_pattern=r"dbt_build\.(?!fct_dti_monthly_model_build$).*",
+            )
+    finally:
+        with psycopg.connect(refreshed["transformer"]) as conn:
+            conn.execute(
+                "update dti_build.fct_dti_monthly set completeness = 1"
+                " where month = %s and completeness = 1.5",
+                (JULY,),
+            )
+    elapsed = time.monotonic() - started
+    assert str(run.state).endswith("failed")
+    failed = {task: message for task, message in failures}
+    task = "dti_monthly_refresh.dbt_build.fct_dti_monthly_model_build"
+    assert task in failed, failed
+    message = failed[task]
+    assert "dbt test dti_between_fct_dti_monthly_completeness" in message
+    assert "failing row" in message and "province:19" in message and "1.5" in message
+    assert "a retry cannot fix data" in message
+    ti = run.get_task_instance("dbt_build.fct_dti_monthly_model_build")
+    assert ti.try_number == 1 and str(ti.state).endswith("failed"), "a failing data test was retried"
+    assert elapsed < 60, "the run waited for a retry"
+    assert _publications(refreshed["admin"]) == before, "something was published"
