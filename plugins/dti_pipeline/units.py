@@ -17,13 +17,23 @@ from dti_pipeline.reference import SEEDS_DIR
 _UNIT_TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu)\s+")
 
 
-def normalise_name(name: str) -> str:
-    """'Thành phố Hà Nội', 'ha noi', 'TP. HÀ NỘI' -> 'hanoi'."""
+def _plain(name: str) -> str:
     text = unicodedata.normalize("NFD", name.strip().lower()).replace("đ", "d").replace("Đ", "d")
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    text = re.sub(r"\s+", " ", text)
-    text = _UNIT_TYPE_WORDS.sub("", text)
-    return re.sub(r"[^a-z0-9]", "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def normalise_name(name: str) -> str:
+    """'Phương Viên', 'phuong vien' -> 'phuongvien': letters and digits, no diacritics."""
+    return re.sub(r"[^a-z0-9]", "", _plain(name))
+
+
+def name_keys(name: str) -> set[str]:
+    """The keys a typed name may match: as typed, and without a leading type word
+    ('Xã Phương Viên' -> 'xaphuongvien', 'phuongvien'; 'Phương Viên' stays 'phuongvien',
+    since Phương is also a name)."""
+    plain = _plain(name)
+    return {re.sub(r"[^a-z0-9]", "", plain), re.sub(r"[^a-z0-9]", "", _UNIT_TYPE_WORDS.sub("", plain))}
 
 
 def _rows(name: str) -> list[dict]:
@@ -47,11 +57,20 @@ def province_codes() -> frozenset[str]:
 
 
 @cache
+def commune_names() -> frozenset[str]:
+    """Normalised short names of the communes of both generations."""
+    names = set()
+    for file in ("ref_admin_units.csv", "ref_admin_units_legacy.csv"):
+        names.update(normalise_name(row["commune_short_name"]) for row in _rows(file))
+    return frozenset(names)
+
+
+@cache
 def province_names() -> frozenset[str]:
     """Normalised names of the provinces of both generations, full and short."""
     names = set()
     for file in ("ref_admin_units.csv", "ref_admin_units_legacy.csv"):
         for row in _rows(file):
-            names.add(normalise_name(row["province_name"]))
+            names.update(name_keys(row["province_name"]))
             names.add(normalise_name(row["province_short_name"]))
     return frozenset(names)

@@ -24,6 +24,7 @@ sources:
     auth: {type: api_key}
     paginator: {type: offset, offset_param: offset, limit_param: limit}
     quarantine_threshold: 0.05
+    quarantine_min_records: 3
     entities:
       people:
         path: /people

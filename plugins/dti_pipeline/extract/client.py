@@ -93,8 +93,8 @@ def parse_retry_after(value: str | None) -> float | None:
 class _WaitRetryAfterOrBackoff:
     """Honour the server's Retry-After when it gives one, else exponential backoff."""
 
-    def __init__(self, cap: float = 60.0):
-        self.backoff = wait_exponential_jitter(initial=0.2, max=cap)
+    def __init__(self, initial: float, cap: float = 60.0):
+        self.backoff = wait_exponential_jitter(initial=initial, max=cap, jitter=initial)
         self.cap = cap
 
     def __call__(self, state: RetryCallState) -> float:
@@ -181,7 +181,7 @@ class SourceClient:
     def _retrying(self, attempt: Callable[[], Any], what: str) -> Any:
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
-            wait=_WaitRetryAfterOrBackoff(),
+            wait=_WaitRetryAfterOrBackoff(self.spec.retry_initial_seconds),
             stop=stop_after_attempt(self.spec.max_attempts),
             sleep=self.sleep,
             before_sleep=self._count_retry,
@@ -238,6 +238,10 @@ class SourceClient:
                 refreshed = True  # an expired token: renew it once and ask again
                 continue
             break
+        if response.status_code == 401 and refreshed:
+            # the credentials were just accepted by the token endpoint, so a refusal now is
+            # the token expiring again: retried with backoff, not reported as bad credentials
+            raise TransientError("token refused right after renewal")
         if response.status_code in (401, 403):
             raise AuthFailed(
                 f"{self.spec.name}: the source refused the credentials of Airflow Connection "

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from dti_pipeline.sources.spec import EntitySpec
 
 
+class MalformedRow(dict):
+    """A CSV row whose number of fields differs from the header's: its values cannot be
+    trusted to sit under the right names, so the loader quarantines it whole."""
+
+    def __init__(self, row: dict, problem: str):
+        super().__init__(row)
+        self.problem = problem
+
+
 @dataclass
 class Page:
     number: int
@@ -169,9 +178,13 @@ def _csv_pages(path: Path, cfg: dict, total: int | None) -> Iterator[Page]:
         # surrogateescape keeps a line with invalid UTF-8 readable, so that only that
         # record is quarantined instead of the whole file failing
         text = codecs.getreader("utf-8-sig")(raw, errors="surrogateescape")
-        reader = csv.DictReader(text, delimiter=cfg.get("delimiter", ";"))
+        reader = csv.reader(text, delimiter=cfg.get("delimiter", ";"))
+        header = next(reader, [])
         number, batch = 0, []
-        for row in reader:
+        for values in reader:
+            row = dict(zip(header, values, strict=False))
+            if len(values) != len(header):
+                row = MalformedRow(row, f"the row has {len(values)} fields, the header has {len(header)}")
             batch.append(row)
             if len(batch) >= rows_per_page:
                 number += 1

@@ -30,9 +30,9 @@ def _count(value: Any) -> None:
         raise ValueError(f"not a non-negative whole number: {value!r}")
 
 
-def _known(values: Callable[[], frozenset[str]], what: str, normalise=lambda v: v) -> Callable:
+def _known(values: Callable[[], frozenset[str]], what: str, keys=lambda v: {v}) -> Callable:
     def check(value: Any) -> None:
-        if not isinstance(value, str) or normalise(value) not in values():
+        if not isinstance(value, str) or not keys(value) & values():
             raise ValueError(f"unknown {what}: {value!r}")
 
     return check
@@ -54,7 +54,8 @@ def validators(source: SourceSpec) -> dict[str, Callable[[Any], Any]]:
         "boolean": _boolean,
         "commune_code": _known(units.commune_codes, "commune code"),
         "province_code": _known(units.province_codes, "province code"),
-        "province_name": _known(units.province_names, "province name", units.normalise_name),
+        "province_name": _known(units.province_names, "province name", units.name_keys),
+        "commune_name": _known(units.commune_names, "commune name", units.name_keys),
         "any": lambda v: None,
     }
 
@@ -69,6 +70,8 @@ class RecordContract:
         """Why `record` breaks the contract, or None when it is fine."""
         if not isinstance(record, dict):
             return f"not a JSON object but {type(record).__name__}"
+        if getattr(record, "problem", None):
+            return record.problem
         broken = sorted(k for k, v in record.items() if _has_broken_text(v) or _has_broken_text(k))
         if broken:
             return f"invalid UTF-8 in field(s): {', '.join(broken)}"

@@ -40,9 +40,12 @@ class Pseudonymiser:
         message = f"{field}\x1f{_canonical(field, text)}".encode("utf-8", errors="surrogateescape")
         return TOKEN_PREFIX + hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
 
-    def apply(self, record: Any, fields: tuple[str, ...]) -> Any:
+    def apply(self, record: Any, fields: tuple[str, ...], keep: tuple[str, ...] = ()) -> Any:
         if not isinstance(record, dict) or not fields:
             return record
+        if getattr(record, "problem", None):
+            # a malformed row's values may sit under other names: protect all but the key
+            return {k: (v if k in keep else self.token(k, v)) for k, v in record.items()}
         return {k: (self.token(k, v) if k in fields else v) for k, v in record.items()}
 
 

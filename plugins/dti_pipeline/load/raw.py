@@ -164,6 +164,11 @@ def _reason_kind(reason: str) -> str:
     return re.sub(r":\s*['\"].*$", "", reason)
 
 
+def _printable(text: str | None) -> str | None:
+    """Undecodable bytes (lone surrogates) written as escapes, so that PostgreSQL takes it."""
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _quarantine_text(record: Any) -> str:
     if isinstance(record, dict | list):
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -172,7 +177,7 @@ def _quarantine_text(record: Any) -> str:
         except UnicodeEncodeError:  # undecodable bytes: keep them visible as escapes
             text = json.dumps(record, ensure_ascii=True, separators=(",", ":"))
         return text
-    return repr(record)
+    return _printable(repr(record))
 
 
 class _Load:
@@ -230,9 +235,9 @@ class _Load:
         reason = self.contract.violation(record)
         self.new_fields |= self.contract.new_fields(record)
         if self.pseudonymiser is not None:
-            record = self.pseudonymiser.apply(record, self.entity.pii_fields)
+            record = self.pseudonymiser.apply(record, self.entity.pii_fields, keep=self.entity.key_fields)
         if reason:
-            self.quarantined.append((key, reason, _quarantine_text(record)))
+            self.quarantined.append((_printable(key), _printable(reason), _quarantine_text(record)))
             self.reasons[_reason_kind(reason)] += 1
             return None
         return key, json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -253,6 +258,8 @@ class _Load:
         received = self.loaded + len(self.quarantined)
         if not received or len(self.quarantined) / received <= self.spec.quarantine_threshold:
             return
+        if len(self.quarantined) < self.spec.quarantine_min_records:
+            return  # a handful of bad records in a small load: kept in quarantine, not a failure
         top = ", ".join(f"{reason} ({n})" for reason, n in self.reasons.most_common(3))
         drift = (
             f" New fields appeared at the same time ({', '.join(sorted(self.new_fields))}): was a "

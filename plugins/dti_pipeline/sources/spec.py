@@ -30,6 +30,7 @@ FIELD_TYPES = (
     "commune_code",
     "province_code",
     "province_name",
+    "commune_name",
     "any",
 )
 
@@ -105,7 +106,9 @@ class SourceSpec:
     rate_limit_per_second: float = 10.0
     timeout_seconds: float = 30.0
     max_attempts: int = 6
+    retry_initial_seconds: float = 0.25
     quarantine_threshold: float = 0.05
+    quarantine_min_records: int = 20
     owner: str = "data-engineering"
 
     @property
@@ -215,7 +218,9 @@ def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
         rate_limit_per_second=float(merged.get("rate_limit_per_second", 10)),
         timeout_seconds=float(merged.get("timeout_seconds", 30)),
         max_attempts=int(merged.get("max_attempts", 6)),
+        retry_initial_seconds=float(merged.get("retry_initial_seconds", 0.25)),
         quarantine_threshold=float(merged.get("quarantine_threshold", 0.05)),
+        quarantine_min_records=int(merged.get("quarantine_min_records", 20)),
         owner=merged.get("owner", "data-engineering"),
     )
 

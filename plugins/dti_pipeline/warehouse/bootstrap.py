@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from importlib.resources import files
 
 import psycopg
@@ -17,15 +18,30 @@ def ensure_warehouse(conn: psycopg.Connection) -> None:
     from dti_pipeline.load.raw import ensure_raw_table
     from dti_pipeline.sources.spec import load_sources
 
-    if _restricted(conn):
-        return  # the loader and transformer roles may not run DDL; the owner runs it (roles.py)
     ddl = files("dti_pipeline.warehouse").joinpath("bootstrap.sql").read_text(encoding="utf-8")
+    tables = sorted(spec.raw_table(e) for spec in load_sources().values() for e in spec.entities)
+    version = hashlib.md5("\n".join([ddl, *tables]).encode()).hexdigest()
+    # Run the DDL once per version: `alter table` on the ledger while loads update it would
+    # deadlock parallel extract tasks, and the loader and transformer roles may not run DDL.
+    if _applied_version(conn) == version or _restricted(conn):
+        return
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK,))
+        if _applied_version(conn) == version:
+            return  # a concurrent twin did it while this one waited
         conn.execute(ddl)
-        for spec in load_sources().values():
-            for entity in spec.entities:
-                ensure_raw_table(conn, spec.raw_table(entity))
+        for table in tables:
+            ensure_raw_table(conn, table)
+        conn.execute("delete from raw.bootstrap_version")
+        conn.execute("insert into raw.bootstrap_version (version) values (%s)", (version,))
+
+
+def _applied_version(conn: psycopg.Connection) -> str | None:
+    exists = conn.execute("select to_regclass('raw.bootstrap_version')").fetchone()[0]
+    if exists is None:
+        return None
+    row = conn.execute("select version from raw.bootstrap_version").fetchone()
+    return row[0] if row else None
 
 
 def _restricted(conn: psycopg.Connection) -> bool:

@@ -3,6 +3,12 @@
 create schema if not exists raw;
 comment on schema raw is 'Raw extracts as received from the source systems (jsonb payload plus lineage), one table per source entity.';
 
+create table if not exists raw.bootstrap_version (
+    version     text        not null,
+    applied_at  timestamptz not null default now()
+);
+comment on table raw.bootstrap_version is 'Which version of the pipeline''s own DDL this warehouse has (it runs once per version).';
+
 create table if not exists raw.load_ledger (
     load_id             bigserial primary key,
     source              text        not null,

@@ -58,8 +58,9 @@ normalised_places as (
     select
         province_name_as_given,
         commune_name_as_given,
-        {{ normalise_vn_name('province_name_as_given') }} as province_key,
-        {{ normalise_vn_name('commune_name_as_given') }} as commune_key
+        {{ normalise_vn_name('province_name_as_given', strip_type_word=true) }} as province_key,
+        {{ normalise_vn_name('commune_name_as_given') }} as commune_key_as_typed,
+        {{ normalise_vn_name('commune_name_as_given', strip_type_word=true) }} as commune_key_stripped
     from places
 
 ),
@@ -108,7 +109,7 @@ candidates as (
     inner join current_communes
         on
             places.province_key = current_communes.province_key
-            and places.commune_key = current_communes.commune_key
+            and current_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
 
     union all
 
@@ -122,7 +123,7 @@ candidates as (
     inner join legacy_communes
         on
             places.province_key = legacy_communes.legacy_province_key
-            and places.commune_key = legacy_communes.commune_key
+            and legacy_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
 
     union all
 
@@ -138,7 +139,7 @@ candidates as (
     inner join legacy_communes
         on
             provinces.province_code = legacy_communes.province_code
-            and places.commune_key = legacy_communes.commune_key
+            and legacy_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
     group by places.province_name_as_given, places.commune_name_as_given, legacy_communes.commune_code
 
 ),
