@@ -1,13 +1,15 @@
 """dti_monthly_refresh end to end with dag.test() on the tiny preset, each component in its role.
 
 One module-scoped run (it is the expensive part): every configured source is extracted for
-July and August 2025 as the loader, July is refreshed as the transformer, August is first
-refused by the completeness gate (three days of e-office documents hidden), then refreshed;
-the results are read back through the BI reader. Later tests rebuild and rerun from that.
+July and August 2025 as the loader; August is first refused by the completeness gate (three
+days of e-office documents hidden); July, the month before, is built with one `dbt build` and
+published; then August is refreshed by the DAG as the transformer and read back through the BI
+reader. Later tests rebuild from raw and break a data test on that state.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -20,10 +22,12 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from dti_pipeline import runtime
 from dti_pipeline.gates.completeness import scheduled_intervals
-from dti_pipeline.months import month_bounds
+from dti_pipeline.months import format_month, month_bounds
 from dti_pipeline.notify import collected_notifications
 from dti_pipeline.orchestration.inprocess import DagRunFailed, run_dag
+from dti_pipeline.publish.publication import publish_month
 from dti_pipeline.warehouse.roles import role_url, roles, setup_roles
 
 JULY, AUGUST = date(2025, 7, 1), date(2025, 8, 1)
@@ -61,6 +65,21 @@ def _publications(url: str) -> list[tuple]:
         ).fetchall()
 
 
+def dbt_build_month(transformer_url: str, month: date) -> None:
+    """One `dbt build` of the month as the transformer (what the refresh's Cosmos tasks run)."""
+    args = ["build", "--exclude-resource-type", "unit_test", "--quiet"]
+    runtime.run_dbt([*args, "--vars", json.dumps({"month": format_month(month)})], transformer_url)
+
+
+def _built_rows(url: str, month: date) -> int:
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('dti_build.fct_dti_monthly')").fetchone()[0] is None:
+            return 0
+        return conn.execute(
+            "select count(*) from dti_build.fct_dti_monthly where month = %s", (month,)
+        ).fetchone()[0]
+
+
 @pytest.fixture(scope="module")
 def refreshed(postgres_server, airflow_db, tiny_simulators):
     admin = postgres_server("refresh")
@@ -76,16 +95,13 @@ def refreshed(postgres_server, airflow_db, tiny_simulators):
         mp.setenv("AIRFLOW_CONN_DTI_BI_READER", urls["bi_reader"])
         mp.setenv("DTI_PLAUSIBILITY_MAX_CHANGE", "0.02")  # warn about (nearly) every mover
         for name, conn in tiny_simulators.connections().items():
-            mp.setenv(f"AIRFLOW_CONN_DTI_{name.upper()}", __import__("json").dumps(conn))
+            mp.setenv(f"AIRFLOW_CONN_DTI_{name.upper()}", json.dumps(conn))
         started = time.monotonic()
         for month in (JULY, AUGUST):
             extract_month(month)
         timings["extract"] = time.monotonic() - started
 
-        started = time.monotonic()
-        run_dag("dti_monthly_refresh", conf={"month": "2025-07"})
-        timings["refresh_july"] = time.monotonic() - started
-
+        # three days of August's e-office documents are not current: the gate refuses August
         outcome["hidden"] = _hide(admin, "current", "replaced")
         started = time.monotonic()
         try:
@@ -94,11 +110,15 @@ def refreshed(postgres_server, airflow_db, tiny_simulators):
             outcome["gate_error"] = str(exc)
         timings["gate_refusal"] = time.monotonic() - started
         outcome["after_refusal"] = _publications(admin)
-        with psycopg.connect(admin) as conn:
-            outcome["built_august"] = conn.execute(
-                "select count(*) from dti_build.fct_dti_monthly where month = %s", (AUGUST,)
-            ).fetchone()[0]
+        outcome["built_august"] = _built_rows(admin, AUGUST)
         _hide(admin, "replaced", "current")
+
+        # July, the month before, comes from one dbt build (the refresh under test is August's)
+        started = time.monotonic()
+        dbt_build_month(urls["transformer"], JULY)
+        with psycopg.connect(urls["transformer"]) as conn:
+            publish_month(conn, JULY, run_id="dbt-build-july")
+        timings["july_by_one_dbt_build"] = time.monotonic() - started
 
         started = time.monotonic()
         with collected_notifications() as notes:
@@ -202,33 +222,37 @@ def test_the_run_links_to_its_report_and_notifies(refreshed):
 
 
 # -- reruns and backfills give the same content -------------------------------------------------------
-def test_a_rerun_publishes_nothing_new_and_a_backfill_rebuilds_the_same_content(refreshed, monkeypatch):
+def test_rebuilding_a_month_from_raw_gives_the_published_content(refreshed):
+    """Same inputs, same content: August rebuilt from raw hashes as published, and publishing
+    it again is a no-op (no new version)."""
+    from dti_pipeline.publish.publication import content_hash, monthly_facts
+
+    before = _publications(refreshed["admin"])
+    with psycopg.connect(refreshed["transformer"]) as conn:
+        for fact in monthly_facts(conn):  # nothing left of the first build of August
+            conn.execute(f"delete from dti_build.{fact} where month = %s", (AUGUST,))
+    dbt_build_month(refreshed["transformer"], AUGUST)
+    with psycopg.connect(refreshed["transformer"]) as conn:
+        rebuilt = content_hash(conn, AUGUST)[0]
+        again = publish_month(conn, AUGUST, run_id="rebuilt")
+    published = {month: digest for _, month, status, digest, _ in before if status == "current"}
+    assert rebuilt == published["2025-08"]
+    assert again.unchanged and _publications(refreshed["admin"]) == before
+
+
+def test_a_range_refreshes_month_by_month_in_order(monkeypatch):
     from click.testing import CliRunner
 
     from dti_pipeline.cli import main
 
-    before = _publications(refreshed["admin"])
-    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
-    monkeypatch.setenv("AIRFLOW_CONN_DTI_BI_READER", refreshed["bi_reader"])
-    with psycopg.connect(refreshed["transformer"]) as conn:
-        conn.execute("drop schema dti_build cascade")  # rebuild every month from raw
-    started = time.monotonic()
-    result = CliRunner().invoke(main, ["refresh", "--from", "2025-07", "--to", "2025-08"])
-    refreshed["timings"]["backfill_two_months"] = time.monotonic() - started
+    refreshed_months = []
+    monkeypatch.setattr(
+        "dti_pipeline.demo.refresh_months", lambda months, **_: refreshed_months.extend(months)
+    )
+    monkeypatch.setattr("dti_pipeline.runtime.use_warehouse", lambda **_: "postgresql://x")
+    result = CliRunner().invoke(main, ["refresh", "--from", "2025-06", "--to", "2025-08"])
     assert result.exit_code == 0, result.output
-    assert "2025-08 unchanged" in result.output
-    after = _publications(refreshed["admin"])
-    assert after == before, "the same inputs must publish the same content (same hash, no new version)"
-    with psycopg.connect(refreshed["admin"]) as conn:
-        from dti_pipeline.publish.publication import content_hash
-
-        rebuilt = {m: content_hash(conn, m)[0] for m in (JULY, AUGUST)}
-    current = {_month(month): digest for _, month, status, digest, _ in before if status == "current"}
-    assert rebuilt == current
-
-
-def _month(text: str) -> date:
-    return date(int(text[:4]), int(text[5:7]), 1)
+    assert refreshed_months == [date(2025, 6, 1), JULY, AUGUST]
 
 
 # -- a failing data test: named, with rows, not retried --------------------------------------------------

@@ -44,6 +44,7 @@ def pipeline_run(postgres_server, airflow_db, tiny_simulators):
     url = postgres_server("e2e")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", url)
+        mp.setenv("DTI_COMPLETENESS_SOURCES", "eoffice")  # the skeleton extracts e-office only
         runtime.set_source_connections(tiny_simulators.connections())
         for month in MONTHS:
             for day in days_of(month):
