@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 QUALITY_YML = SOURCES_YML.parent / "quality.yml"
 BUILD_SCHEMA = "dti_build"
+MOVERS_KEPT = 200  # in XCom and in the publication's checks
 MART_SCHEMA = "dti_mart"
 
 # SQL for "the local calendar month of payload field F", per source time format.
@@ -53,6 +54,7 @@ class QualityReport:
     warnings: list[str] = field(default_factory=list)
     reconciled: list[dict] = field(default_factory=list)
     movers: list[dict] = field(default_factory=list)
+    movers_total: int = 0
     settings: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -62,7 +64,8 @@ class QualityReport:
             "blocking": self.blocking,
             "warnings": self.warnings,
             "reconciled": self.reconciled,
-            "movers": self.movers,
+            "movers": self.movers[:MOVERS_KEPT],  # the largest moves; all are counted
+            "movers_total": self.movers_total,
             "settings": self.settings,
         }
 
@@ -313,6 +316,7 @@ def quality_gate(conn: psycopg.Connection, month: date, config: dict | None = No
         problems, report.reconciled = check_reconciliation(conn, month, recon.get("rules", []))
         (report.blocking if recon_mode == "block" else report.warnings).extend(problems)
         report.movers = find_movers(conn, month, max_change, levels, int(plaus.get("cause_indicators", 3)))
+        report.movers_total = len(report.movers)
         if report.movers:
             lines = [describe_mover(m) for m in report.movers]
             since = format_month(previous_month(month))
