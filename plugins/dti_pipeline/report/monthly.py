@@ -213,13 +213,13 @@ def _ranking(data: dict, figures: _Figures) -> str:
         barmode="group",
         yaxis={"autorange": "reversed"},
         xaxis={"range": [0, 1], "title": "điểm / score (0–1)"},
-        legend={"orientation": "h", "y": -0.08},
-        height=260 + 26 * max(1, len(names)) * max(1, len(data["pillars"])) // 2,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        height=300 + 26 * max(1, len(names)) * max(1, len(data["pillars"])) // 2,
     )
     uncertainty = data["uncertainty"]
     header = "".join(f"<th>{_esc(label)}</th>" for _, label in data["pillars"])
     rows = []
-    for p in data["provinces"]:
+    for p in provinces:
         u = uncertainty.get(p["unit_key"])
         interval = f"{u['rank_p05']:.0f}–{u['rank_p95']:.0f}" if u and u.get("rank_p05") is not None else ""
         pillar_cells = "".join(f"<td>{_fmt(p.get(c))}</td>" for c, _ in data["pillars"])
@@ -239,9 +239,16 @@ def _ranking(data: dict, figures: _Figures) -> str:
         + "".join(rows)
         + "</table>"
     )
+    unscored = [p["display_name"] for p in data["provinces"] if p.get("dti_score") is None]
+    without = (
+        f"<p>{len(unscored)} tỉnh chưa có dữ liệu / provinces without data: {_esc(', '.join(unscored))}.</p>"
+        if unscored
+        else ""
+    )
     return (
         '<section id="ranking"><h2>Xếp hạng tỉnh / Province ranking</h2>'
         + table
+        + without
         + figures.html(figure, "chart-ranking")
         + "</section>"
     )
@@ -361,11 +368,15 @@ def _trends(data: dict, figures: _Figures) -> str:
             )
         unit = indicator.get("unit_label") or ""
         figure.update_layout(
-            title=f"{_esc(indicator.get('name_vi'))} / {_esc(indicator.get('name_en'))}",
+            title={
+                "text": f"{_esc(indicator.get('name_vi'))}<br><sub>{_esc(indicator.get('name_en'))}</sub>",
+                "font": {"size": 13},
+            },
             yaxis={"title": f"giá trị / value{f' ({unit})' if unit else ''}"},
             xaxis={"type": "category", "title": f"{MONTHS_VI} / month"},
-            height=340,
+            height=320,
             showlegend=len(series) <= 12,
+            legend={"font": {"size": 10}},
         )
         if not series:
             figure.add_annotation(
@@ -379,8 +390,9 @@ def _trends(data: dict, figures: _Figures) -> str:
         parts.append(figures.html(figure, f"chart-trend-{number}"))
     return (
         '<section id="trends"><h2>Xu hướng từng chỉ số theo tỉnh / Each indicator\'s trend by province</h2>'
+        + '<div class="trends">'
         + "".join(f'<div class="trend">{p}</div>' for p in parts)
-        + "</section>"
+        + "</div></section>"
     )
 
 
@@ -454,6 +466,7 @@ td, th { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 th { background: #f3f6f6; }
 .meta { color: #555; } pre { white-space: pre-wrap; margin: 0; }
 nav a { margin-right: 1rem; }
+.trends { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: .5rem; }
 """
 
 
