@@ -16,8 +16,15 @@ from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 
 def _has_broken_text(value: Any) -> bool:
-    # undecodable bytes arrive as lone surrogates (decoded with surrogateescape)
-    return isinstance(value, str) and any("\udc80" <= c <= "\udcff" for c in value)
+    # undecodable bytes arrive as lone surrogates (decoded with surrogateescape), which
+    # UTF-8 cannot encode: one C-level encode per value instead of a look at every character
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _boolean(value: Any) -> None:
@@ -66,15 +73,20 @@ class RecordContract:
         checks = validators(source)
         self.fields = [(f.name, f.required, checks[f.type]) for f in entity.fields]
 
-    def violation(self, record: Any) -> str | None:
-        """Why `record` breaks the contract, or None when it is fine."""
+    def violation(self, record: Any, text_is_valid: bool = False) -> str | None:
+        """Why `record` breaks the contract, or None when it is fine.
+
+        text_is_valid: the caller already encoded the whole record as UTF-8 (the loader
+        does, to write it), so no field needs checking one by one.
+        """
         if not isinstance(record, dict):
             return f"not a JSON object but {type(record).__name__}"
         if getattr(record, "problem", None):
             return record.problem
-        broken = sorted(k for k, v in record.items() if _has_broken_text(v) or _has_broken_text(k))
-        if broken:
-            return f"invalid UTF-8 in field(s): {', '.join(broken)}"
+        if not text_is_valid:
+            broken = sorted(k for k, v in record.items() if _has_broken_text(v) or _has_broken_text(k))
+            if broken:
+                return f"invalid UTF-8 in field(s): {', '.join(broken)}"
         missing = [
             f for f in (*self.entity.key_fields, *self.entity.required_fields) if record.get(f) in (None, "")
         ]

@@ -7,7 +7,6 @@ one person still join; without the key nobody can recompute a token from a guess
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import unicodedata
@@ -18,13 +17,20 @@ from dti_pipeline.extract.errors import ExtractError
 TOKEN_PREFIX = "pii:"
 
 
-def _canonical(field: str, value: str) -> str:
+_PHONE_OR_ID = re.compile(r"[\d\s().+-]+")
+_NON_DIGITS = re.compile(r"\D")
+_SPACES = re.compile(r"\s+")
+
+
+def _canonical(value: str) -> str:
+    """One spelling per value, so that the same person always gets the same token."""
     text = unicodedata.normalize("NFC", value).strip()
-    digits = re.sub(r"\D", "", text)
-    if digits and len(digits) >= 9 and re.fullmatch(r"[\d\s().+-]+", text):
-        # phone numbers and ID numbers: digits only, +84 written as a leading 0
-        return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
-    return re.sub(r"\s+", " ", text).casefold()
+    if _PHONE_OR_ID.fullmatch(text):
+        digits = _NON_DIGITS.sub("", text)
+        if len(digits) >= 9:
+            # phone numbers and ID numbers: digits only, +84 written as a leading 0
+            return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+    return _SPACES.sub(" ", text).casefold()
 
 
 class Pseudonymiser:
@@ -32,13 +38,16 @@ class Pseudonymiser:
         if len(key) < 16:
             raise ExtractError("the pseudonymisation key is too short: use at least 16 characters")
         self.key = key
+        self._keyed = hmac.new(key, digestmod="sha256")  # copied per value: keyed once
 
     def token(self, field: str, value: Any) -> Any:
         if value in (None, ""):
             return value
         text = value if isinstance(value, str) else str(value)
-        message = f"{field}\x1f{_canonical(field, text)}".encode("utf-8", errors="surrogateescape")
-        return TOKEN_PREFIX + hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
+        message = f"{field}\x1f{_canonical(text)}".encode("utf-8", errors="surrogateescape")
+        mac = self._keyed.copy()
+        mac.update(message)
+        return TOKEN_PREFIX + mac.hexdigest()[:32]
 
     def apply(self, record: Any, fields: tuple[str, ...], keep: tuple[str, ...] = ()) -> Any:
         if not isinstance(record, dict) or not fields:

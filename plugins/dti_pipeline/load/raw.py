@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import psycopg
 
 from dti_pipeline.extract.errors import ExtractError
@@ -159,6 +160,17 @@ def load_interval(
     return result
 
 
+_encode = msgspec.json.Encoder().encode
+
+
+def _json_text(record: Any) -> str | None:
+    """The record as compact JSON, or None when it holds undecodable bytes (not UTF-8)."""
+    try:
+        return _encode(record).decode("utf-8")
+    except (UnicodeEncodeError, msgspec.EncodeError, TypeError):
+        return None
+
+
 def _reason_kind(reason: str) -> str:
     """A reason without the offending value, so that reasons count together."""
     return re.sub(r":\s*['\"].*$", "", reason)
@@ -232,7 +244,8 @@ class _Load:
             return None
         if key is not None:
             self.seen.add(key)
-        reason = self.contract.violation(record)
+        text = _json_text(record)
+        reason = self.contract.violation(record, text_is_valid=text is not None)
         self.new_fields |= self.contract.new_fields(record)
         if self.pseudonymiser is not None:
             record = self.pseudonymiser.apply(record, self.entity.pii_fields, keep=self.entity.key_fields)
@@ -240,7 +253,9 @@ class _Load:
             self.quarantined.append((_printable(key), _printable(reason), _quarantine_text(record)))
             self.reasons[_reason_kind(reason)] += 1
             return None
-        return key, json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        if self.pseudonymiser is not None and self.entity.pii_fields:
+            text = _json_text(record)
+        return key, text
 
     def _reconcile(self, interval_start: datetime, interval_end: datetime) -> None:
         received = self.loaded + len(self.quarantined)

@@ -67,7 +67,7 @@ class EntitySpec:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
-    @property
+    @functools.cached_property
     def key_fields(self) -> tuple[str, ...]:
         return (self.primary_key,) if isinstance(self.primary_key, str) else self.primary_key
 
@@ -75,16 +75,19 @@ class EntitySpec:
         """The record's primary key as text (fields joined by '|' when composite)."""
         if not isinstance(record, dict):
             return None
+        if len(self.key_fields) == 1:
+            key = record.get(self.key_fields[0])
+            return None if key in (None, "") else str(key)
         parts = [record.get(name) for name in self.key_fields]
         if any(p in (None, "") for p in parts):
             return None
         return "|".join(str(p) for p in parts)
 
-    @property
+    @functools.cached_property
     def required_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
 
-    @property
+    @functools.cached_property
     def known_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields)
 
