@@ -75,6 +75,17 @@ def _refresh_schedule() -> CronTriggerTimetable:
     return CronTriggerTimetable(f"0 6 {day} * *", timezone=str(LOCAL_TZ))
 
 
+class _WarehouseProfile(PostgresUserPasswordProfileMapping):
+    """Cosmos's mapping keeps the first Connection it read for the life of the DAG object; a
+    process that runs the DAG more than once (the CLI, tests) must see the current one."""
+
+    @property
+    def conn(self):
+        from airflow.sdk import BaseHook
+
+        return BaseHook.get_connection(self.conn_id)
+
+
 def _dbt_task_group() -> DbtTaskGroup:
     if not DBT_MANIFEST.exists():
         raise FileNotFoundError(
@@ -91,7 +102,7 @@ def _dbt_task_group() -> DbtTaskGroup:
         profile_config=ProfileConfig(
             profile_name="dti",
             target_name="airflow",
-            profile_mapping=PostgresUserPasswordProfileMapping(
+            profile_mapping=_WarehouseProfile(
                 conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "dti_build"}
             ),
         ),
