@@ -81,9 +81,10 @@ def _built_rows(url: str, month: date) -> int:
 
 
 @pytest.fixture(scope="module")
-def refreshed(postgres_server, airflow_db, tiny_simulators):
+def refreshed(request, postgres_server, airflow_db, tiny_simulators):
     admin = postgres_server("refresh")
     chosen = roles(f"dti_e{uuid.uuid4().hex[:6]}")
+    request.addfinalizer(lambda: _drop(admin, chosen))  # roles are cluster-wide: never leave them
     secrets_ = {kind: uuid.uuid4().hex for kind in chosen}
     with psycopg.connect(admin, autocommit=True) as conn:
         setup_roles(conn, chosen, secrets_)
@@ -127,6 +128,9 @@ def refreshed(postgres_server, airflow_db, tiny_simulators):
         outcome["notes"] = notes
         print(f"\ntimings (s): { {k: round(v, 1) for k, v in timings.items()} }")
         yield {"admin": admin, **urls, "outcome": outcome, "timings": timings}
+
+
+def _drop(admin: str, chosen: dict) -> None:
     server = urlsplit(admin)._replace(path="/postgres").geturl()
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{urlsplit(admin).path.lstrip("/")}" with (force)')

@@ -18,9 +18,10 @@ MONTH = date(2025, 8, 1)
 
 
 @pytest.fixture(scope="module")
-def role_urls(postgres_server):
+def role_urls(request, postgres_server):
     admin = postgres_server("roles")
     chosen = roles(f"dti_t{uuid.uuid4().hex[:6]}")
+    request.addfinalizer(lambda: _drop(admin, chosen))  # roles are cluster-wide: never leave them
     secrets_ = {kind: uuid.uuid4().hex for kind in chosen}
     with psycopg.connect(admin, autocommit=True) as conn:
         setup_roles(conn, chosen, secrets_)
@@ -34,7 +35,10 @@ def role_urls(postgres_server):
         conn.execute("create view dti_staging.stg_demo as select payload from raw.demo__things")
         build_month(conn, MONTH)
         publish_month(conn, MONTH, run_id="as-transformer")
-    yield {"admin": admin, **urls}
+    return {"admin": admin, **urls}
+
+
+def _drop(admin: str, chosen: dict) -> None:
     server = urlsplit(admin)._replace(path="/postgres").geturl()
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{urlsplit(admin).path.lstrip("/")}" with (force)')
