@@ -1,8 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='application_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['application_id'], 'unique': true},
+            {'columns': ['received_month']},
+            {'columns': ['result_month']},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('dvc', 'applications') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='rating_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['rating_id'], 'unique': true},
+            {'columns': ['rated_month']},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('dvc', 'ratings') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -6,19 +6,11 @@ source as (
 
 ),
 
-latest_load as (
-
-    select max(interval_end) as interval_end from source
-
-),
-
 latest_snapshot as (
 
     -- accounts arrive as a full snapshot each run: the newest one is the truth
-    select source.*
-    from source
-    inner join latest_load
-        on source.interval_end = latest_load.interval_end
+    select * from source
+    where {{ newest_snapshot_load('eoffice', 'accounts') }}
 
 ),
 

@@ -1,8 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='document_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['document_id'], 'unique': true},
+            {'columns': ['created_month']},
+            {'columns': ['due_month']},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('eoffice', 'documents') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['export_month', 'member_id'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['export_month', 'member_id'], 'unique': true}],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('handbook', 'activity') }}
+    {{- only_new_loads() }}
 
 ),
 

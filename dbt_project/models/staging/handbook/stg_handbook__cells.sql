@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['export_month', 'cell_id'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['export_month', 'cell_id'], 'unique': true}],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('handbook', 'cells') }}
+    {{- only_new_loads() }}
 
 ),
 

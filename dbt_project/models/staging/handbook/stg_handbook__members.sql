@@ -1,10 +1,20 @@
 {#- Personal data (name, birth date, citizen ID, phone) arrives as keyed HMAC tokens:
     they still join (the same person has the same token) but say nothing by themselves. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['export_month', 'member_id'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['export_month', 'member_id'], 'unique': true}],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('handbook', 'members') }}
+    {{- only_new_loads() }}
 
 ),
 

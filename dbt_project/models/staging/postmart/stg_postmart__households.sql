@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='household_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['household_id'], 'unique': true},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('postmart', 'households') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['order_id'], 'unique': true},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('postmart', 'orders') }}
+    {{- only_new_loads() }}
 
 ),
 

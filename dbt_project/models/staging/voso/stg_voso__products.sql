@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='product_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['product_id'], 'unique': true},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('voso', 'products') }}
+    {{- only_new_loads() }}
 
 ),
 

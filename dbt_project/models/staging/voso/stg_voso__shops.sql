@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='shop_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['shop_id'], 'unique': true},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('voso', 'shops') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='user_id',
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['user_id'], 'unique': true},
+        ],
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('voso', 'users') }}
+    {{- only_new_loads() }}
 
 ),
 

@@ -1,0 +1,1 @@
+"""Helpers around the dbt project that Airflow and the CLI share."""
