@@ -33,7 +33,9 @@ def stale_seeds(conn: psycopg.Connection, seeds: dict[str, tuple[str, str, str]]
     conn.execute("create schema if not exists dti_reference")
     conn.execute(
         f"""create table if not exists {CHECKSUMS} (
-                seed text primary key, checksum text not null, loaded_at timestamptz not null default now())"""
+                seed       text primary key,
+                checksum   text not null,
+                loaded_at  timestamptz not null default now())"""
     )
     loaded = dict(conn.execute(f"select seed, checksum from {CHECKSUMS}").fetchall())
     stale = []
