@@ -8,61 +8,36 @@ record every load in raw.load_ledger, and both can be rerun: a rerun replaces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from dti_pipeline.months import LOCAL_TZ, month_bounds, next_month
+from dti_pipeline.months import month_bounds
+from dti_pipeline.schedules import Interval, scheduled_intervals
 from dti_pipeline.sources.spec import SourceSpec
 
-Interval = tuple[datetime, datetime]
 
-
-def intervals(spec: SourceSpec, months: list[date]) -> Iterator[Interval]:
+def intervals(spec: SourceSpec, months: list[date]) -> list[Interval]:
     """The data intervals of the source's schedule that make up the months (local time)."""
-    for month in months:
-        start, end = month_bounds(month)
-        if spec.schedule == "@monthly":
-            yield start, end
-        elif spec.schedule == "@daily":
-            day = start
-            while day < end:
-                # add a day of local time (Vietnam has no daylight saving, but be exact)
-                following = (day + timedelta(days=1)).astimezone(LOCAL_TZ)
-                yield day, following
-                day = following
-        else:
-            raise ValueError(
-                f"{spec.name}: backfill knows the schedules @daily and @monthly, not {spec.schedule!r}"
-            )
+    first, _ = month_bounds(months[0])
+    _, last = month_bounds(months[-1])
+    return scheduled_intervals(spec.schedule, first, last)
 
 
-def backfill_direct(
-    spec: SourceSpec, months: list[date], run_id: str, on_interval: Callable[[Interval, list[dict]], None]
-) -> None:
-    """Every entity of every interval, with the extract task's own function."""
+def load_with_task(spec: SourceSpec, interval: Interval, run_id: str) -> list[dict]:
+    """Every entity of one interval, with the extract task's own function."""
     from dti_pipeline.extract.run import extract_entity
 
-    for interval in intervals(spec, months):
-        figures = [extract_entity(spec.name, e.name, *interval, run_id=run_id) for e in spec.entities]
-        on_interval(interval, figures)
+    return [extract_entity(spec.name, e.name, *interval, run_id=run_id) for e in spec.entities]
 
 
-def backfill_with_airflow(
-    spec: SourceSpec, months: list[date], on_interval: Callable[[Interval, list], None]
-) -> None:
-    """One dag.test() run of extract_<source> per interval."""
+def load_with_airflow(spec: SourceSpec, interval: Interval):
+    """One dag.test() run of extract_<source> for the interval."""
     from dti_pipeline.orchestration.inprocess import run_dag
 
+    # a manual run's data interval is the one that ends at its logical date
+    return run_dag(f"extract_{spec.name}", logical_date=interval[1])
+
+
+def backfill_direct(spec: SourceSpec, months: list[date], run_id: str) -> None:
+    """Every interval of the months, with the extract task's own function."""
     for interval in intervals(spec, months):
-        # a manual run's data interval is the one that ends at its logical date
-        run = run_dag(f"extract_{spec.name}", logical_date=interval[1])
-        on_interval(interval, [run])
-
-
-def month_span(months: list[date]) -> str:
-    from dti_pipeline.months import format_month
-
-    return f"{format_month(months[0])}..{format_month(months[-1])}" if months else "-"
-
-
-__all__ = ["backfill_direct", "backfill_with_airflow", "intervals", "month_span", "next_month"]
+        load_with_task(spec, interval, run_id)

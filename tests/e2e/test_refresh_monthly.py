@@ -23,11 +23,11 @@ import pytest
 from psycopg.rows import dict_row
 
 from dti_pipeline import runtime
-from dti_pipeline.gates.completeness import scheduled_intervals
 from dti_pipeline.months import format_month, month_bounds
 from dti_pipeline.notify import collected_notifications
 from dti_pipeline.orchestration.inprocess import DagRunFailed, run_dag
 from dti_pipeline.publish.publication import publish_month
+from dti_pipeline.schedules import scheduled_intervals
 from dti_pipeline.warehouse.roles import role_url, roles, setup_roles
 
 JULY, AUGUST = date(2025, 7, 1), date(2025, 8, 1)

@@ -51,7 +51,7 @@ def run(postgres_server, airflow_db):
         specs = load_sources()
 
         def extract(spec):
-            backfill_direct(spec, MONTHS, "test-faults", lambda interval, figures: None)
+            backfill_direct(spec, MONTHS, "test-faults")
 
         with ThreadPoolExecutor(len(specs)) as pool:
             list(pool.map(extract, specs.values()))  # raises the first failure, if any

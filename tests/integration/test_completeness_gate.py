@@ -7,13 +7,9 @@ from datetime import date
 import psycopg
 import pytest
 
-from dti_pipeline.gates.completeness import (
-    CompletenessError,
-    check_completeness,
-    completeness_gate,
-    scheduled_intervals,
-)
+from dti_pipeline.gates.completeness import CompletenessError, check_completeness, completeness_gate
 from dti_pipeline.months import month_bounds
+from dti_pipeline.schedules import scheduled_intervals
 from dti_pipeline.sources.spec import load_sources
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 

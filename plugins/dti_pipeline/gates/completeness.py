@@ -16,22 +16,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 
 import psycopg
-from croniter import croniter
 
 from dti_pipeline.months import LOCAL_TZ, format_month, month_bounds
+from dti_pipeline.schedules import Interval, scheduled_intervals
 from dti_pipeline.sources.spec import SourceSpec
-
-CRON_ALIASES = {
-    "@daily": "0 0 * * *",
-    "@monthly": "0 0 1 * *",
-    "@hourly": "0 * * * *",
-    "@weekly": "0 0 * * 0",
-}
-
-Interval = tuple[datetime, datetime]
 
 
 class CompletenessError(RuntimeError):
@@ -85,17 +75,6 @@ class CompletenessReport:
             "Rerun those extract runs (clear them in the Airflow grid, or `dti extract`), then "
             "rerun this refresh."
         )
-
-
-def scheduled_intervals(schedule: str, start: datetime, end: datetime) -> list[Interval]:
-    """The data intervals of a cron schedule (local time) that overlap [start, end)."""
-    cron = CRON_ALIASES.get(schedule, schedule)
-    first = croniter(cron, start.astimezone(LOCAL_TZ) + timedelta(seconds=1)).get_prev(datetime)
-    times = [first]
-    it = croniter(cron, first)
-    while times[-1] < end:
-        times.append(it.get_next(datetime))
-    return [(a, b) for a, b in pairwise(times) if b > start and a < end]
 
 
 def _covered(interval: Interval, loads: list[tuple[datetime, datetime]]) -> bool:

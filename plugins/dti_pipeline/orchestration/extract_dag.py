@@ -8,9 +8,8 @@ from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 
 from dti_pipeline.months import LOCAL_TZ
 from dti_pipeline.orchestration.policies import DEFAULT_ARGS, retry_transient_only
+from dti_pipeline.schedules import cron_of
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
-
-CRON_ALIASES = {"@daily": "0 0 * * *", "@monthly": "0 0 1 * *", "@hourly": "0 * * * *"}
 
 
 def raw_asset(spec: SourceSpec, entity: EntitySpec) -> Asset:
@@ -49,7 +48,7 @@ interval replaces its earlier load: **clearing a task or a run is always safe**.
 
 
 def build_extract_dag(spec: SourceSpec) -> DAG:
-    cron = CRON_ALIASES.get(spec.schedule, spec.schedule)
+    cron = cron_of(spec.schedule)
     with DAG(
         dag_id=f"extract_{spec.name}",
         description=f"Land {spec.title} in raw.{spec.name}__*",

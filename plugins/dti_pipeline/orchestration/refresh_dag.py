@@ -38,8 +38,9 @@ readers and writes its report. Owner: data engineering. Runbook: docs/operations
    current, reconciled load for every scheduled interval of the month (a snapshot: one taken
    at or after its end). Stops, before dbt, naming what to rerun, e.g.
    `voso.orders: 2026-10-14..2026-10-16 missing; rerun extract_voso for those days`.
-3. **dbt_build**: one task per dbt model with its tests (Cosmos, from the dbt manifest),
-   into `dti_build`. A failing test stops the run **without retry** (a retry cannot fix
+3. **sync_reference_seeds**, then **dbt_build**: the seeds whose files changed are loaded
+   (none, most months); then one task per dbt model with its tests (Cosmos, from the dbt
+   manifest), into `dti_build`. A failing test stops the run **without retry** (a retry cannot fix
    data), naming the test, its model and column, and a sample of the failing rows.
 4. **quality_gate**: the mart reconciled against `raw`, and plausibility: units whose score
    moved more than `dti_plausibility_max_change` from last month, with the indicators that
@@ -115,6 +116,8 @@ def _dbt_task_group() -> DbtTaskGroup:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             should_detach_multiple_parents_tests=True,
+            # seeds are loaded by sync_reference_seeds, and only when their files change
+            exclude=["resource_type:seed"],
         ),
         operator_args={
             "vars": {"month": "{{ ti.xcom_pull(task_ids='resolve_month') }}"},
@@ -190,6 +193,16 @@ def build_refresh_dag() -> DAG:
                 return check(conn, parse_month(month))
 
         @task(
+            doc_md="Load the dbt seeds (reference units, methodology) whose files changed since "
+            "their last load, with their tests; a month whose seeds are current loads none."
+        )
+        def sync_reference_seeds() -> list[str]:
+            from dti_pipeline.transform.seeds import sync_seeds
+            from dti_pipeline.warehouse.connection import warehouse_url
+
+            return sync_seeds(warehouse_url())
+
+        @task(
             doc_md="Reconciliation of the built month against raw, and plausibility of the "
             "changes from last month (include/config/quality.yml)."
         )
@@ -225,6 +238,6 @@ def build_refresh_dag() -> DAG:
             on_success_callback=RefreshNotifier("success"),
             doc_md="Write the month's HTML report (the **Monthly report** link opens it).",
         )
-        completeness >> _dbt_task_group() >> quality
+        completeness >> sync_reference_seeds() >> _dbt_task_group() >> quality
         published >> report
     return dag

@@ -9,6 +9,7 @@ missing seeds are built again (with their tests).
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -64,8 +65,9 @@ def sync_seeds(warehouse_url: str) -> list[str]:
         stale = stale_seeds(conn, seeds)
         if not stale:
             return []
-        run_dbt(
-            ["build", "--select", *stale, "--exclude-resource-type", "unit_test", "--quiet"], warehouse_url
-        )
+        args = ["build", "--select", *stale, "--exclude-resource-type", "unit_test", "--quiet"]
+        with tempfile.TemporaryDirectory() as scratch:
+            # its own target folder: the project's holds the manifest the DAG renders from
+            run_dbt([*args, "--target-path", scratch, "--log-path", scratch], warehouse_url)
         record_loaded(conn, seeds, stale)
     return stale
