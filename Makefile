@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint airflow serve clean lock help
+.PHONY: demo test lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart
 
 help:
 	@echo "make demo     run the pipeline end to end on the embedded warehouse and print the ranking"
@@ -13,6 +13,7 @@ help:
 	@echo "make airflow  open the Airflow UI on http://localhost:8080 (same DAGs, same warehouse)"
 	@echo "make serve    start the source simulators and print their endpoints"
 	@echo "make clean    stop the embedded warehouse and delete .dti/ (all local state)"
+	@echo "make bench-*  benchmarks (simulators, extract, refresh, mart); they print ratios"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,20 @@ serve: $(STAMP)
 clean:
 	-[ -x $(BIN)/dti ] && $(BIN)/dti warehouse stop
 	rm -rf .dti
+
+# Benchmarks print figures as ratios measured in the same run; they are never timed tests.
+bench-simulators: $(STAMP)
+	$(BIN)/python bench/bench_simulators.py
+
+bench-extract: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python bench/bench_extract.py
+
+bench-refresh: $(STAMP)
+	$(BIN)/python bench/bench_refresh.py
+
+bench-mart: $(STAMP)
+	$(BIN)/python bench/bench_mart.py
 
 # Re-resolve the pinned set after changing pyproject.toml.
 lock:
