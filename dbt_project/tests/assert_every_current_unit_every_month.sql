@@ -5,6 +5,7 @@ with
 facts as (
 
     select * from {{ ref('fct_dti_monthly') }}
+    where {{ in_build_month('month') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 facts as (
 
     select * from {{ ref('fct_dti_monthly') }}
-    where dti_score is not null
+    where {{ in_build_month('month') }} and dti_score is not null
 
 ),
 
