@@ -4,5 +4,6 @@
 \set warehouse_password `echo "$DTI_WAREHOUSE_PASSWORD"`
 create role airflow login password :'airflow_password';
 create database airflow owner airflow;
-create role dti login password :'warehouse_password';
+-- the warehouse owner creates the pipeline's loader, transformer and BI reader roles
+create role dti login createrole password :'warehouse_password';
 create database dti owner dti;

@@ -73,7 +73,10 @@ def test_every_source_has_a_connection_and_a_pool():
     compose = _compose()
     environment = compose["services"]["airflow-scheduler"]["environment"]
     init = " ".join(compose["services"]["airflow-init"]["command"])
-    assert environment["AIRFLOW_CONN_DTI_WAREHOUSE"].startswith("postgresql://")
+    assert environment["AIRFLOW_CONN_DTI_WAREHOUSE"].startswith("postgresql://dti_transformer:")
+    assert environment["AIRFLOW_CONN_DTI_WAREHOUSE_LOADER"].startswith("postgresql://dti_loader:")
+    assert environment["AIRFLOW_CONN_DTI_BI_READER"].startswith("postgresql://dti_bi_reader:")
+    assert "dti warehouse roles" in init
     for name, spec in load_sources().items():
         raw = environment[f"AIRFLOW_CONN_{spec.connection_id.upper()}"]
         connection = json.loads(re.sub(r"\$\{[^}]+\}", "secret", raw))
