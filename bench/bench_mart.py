@@ -105,9 +105,20 @@ def build_month(url: str, month: date) -> float:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         run_dbt(
-            ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed",
-             "--vars", json.dumps({"month": f"{month:%Y-%m}"}), "--quiet",
-             "--target-path", scratch, "--log-path", scratch],
+            [
+                "build",
+                "--exclude-resource-type",
+                "unit_test",
+                "--exclude-resource-type",
+                "seed",
+                "--vars",
+                json.dumps({"month": f"{month:%Y-%m}"}),
+                "--quiet",
+                "--target-path",
+                scratch,
+                "--log-path",
+                scratch,
+            ],
             url,
         )
     return time.perf_counter() - started
@@ -141,7 +152,10 @@ def main() -> None:
             land_s = time.perf_counter() - started
             build_s = build_month(url, month)
             rows.append((month, landed, land_s, build_s))
-            print(f"{month:%Y-%m}: {landed} records landed in {land_s:.0f} s, built in {build_s:.1f} s", flush=True)
+            print(
+                f"{month:%Y-%m}: {landed} records landed in {land_s:.0f} s, built in {build_s:.1f} s",
+                flush=True,
+            )
         with psycopg.connect(url) as conn:
             facts = conn.execute("select count(*) from dti_build.fct_indicator_monthly").fetchone()[0]
 
