@@ -265,13 +265,13 @@ def test_a_failing_data_test_fails_its_task_at_once_naming_the_test_and_rows(ref
     from dti_pipeline.orchestration.inprocess import get_dag
 
     monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
+    # The month's data tests see the month being built only, and fct_dti_monthly is rebuilt
+    # from fct_indicator_monthly (marked success below, so not rebuilt): a score pushed out of
+    # [0, 1] there flows into province 19's pillar scores and breaks their bounds test.
+    corrupt = """update dti_build.fct_indicator_monthly set score = score + %s
+                  where month = %s and unit_key = 'province:19' and not is_missing"""
     with psycopg.connect(refreshed["transformer"]) as conn:
-        # July stays in the incremental table while August is rebuilt: its tests see the bad row
-        conn.execute(
-            "update dti_build.fct_dti_monthly set completeness = 1.5"
-            " where month = %s and unit_key = 'province:19'",
-            (JULY,),
-        )
+        assert conn.execute(corrupt, (10, AUGUST)).rowcount > 0
     before = _publications(refreshed["admin"])
     dag = get_dag("dti_monthly_refresh")
     started = time.monotonic()
@@ -283,19 +283,15 @@ def test_a_failing_data_test_fails_its_task_at_once_naming_the_test_and_rows(ref
             )
     finally:
         with psycopg.connect(refreshed["transformer"]) as conn:
-            conn.execute(
-                "update dti_build.fct_dti_monthly set completeness = 1"
-                " where month = %s and completeness = 1.5",
-                (JULY,),
-            )
+            conn.execute(corrupt, (-10, AUGUST))
     elapsed = time.monotonic() - started
     assert str(run.state).endswith("failed")
     failed = {task: message for task, message in failures}
     task = "dti_monthly_refresh.dbt_build.fct_dti_monthly_model_build"
     assert task in failed, failed
     message = failed[task]
-    assert "dbt test dti_between_fct_dti_monthly_completeness" in message
-    assert "failing row" in message and "province:19" in message and "1.5" in message
+    assert re.search(r"dbt test dti_between_fct_dti_monthly_\w+_score", message), message
+    assert "failing row" in message and "province:19" in message
     assert "a retry cannot fix data" in message
     ti = run.get_task_instance("dbt_build.fct_dti_monthly_model_build")
     assert ti.try_number == 1 and str(ti.state).endswith("failed"), "a failing data test was retried"
