@@ -9,6 +9,9 @@ month should cost about what the first did (goal: at most 1.3x).
     make bench-mart
     .venv/bin/python bench/bench_mart.py --months 24 --scale 0.02
 
+DTI_BENCH_KEEP=1 keeps the database afterwards (its URL is printed), so that
+bench_refresh.py can refresh the last month of the same national warehouse.
+
 --scale shrinks the national volumes (1.0 is a real country: ~20 million source records a
 month, more than this 2-core machine can generate for 24 months in a benchmark's time).
 """
@@ -36,10 +39,13 @@ def fresh_database():
     name = f"dti_bench_mart_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
+    url = urlsplit(base)._replace(path=f"/{name}").geturl()
     try:
-        yield urlsplit(base)._replace(path=f"/{name}").geturl()
+        yield url
     finally:
-        if not os.environ.get("DTI_BENCH_KEEP"):
+        if os.environ.get("DTI_BENCH_KEEP"):
+            print(f"kept the warehouse (e.g. for bench_refresh.py --warehouse-url): {url}")
+        else:
             with psycopg.connect(base, autocommit=True) as conn:
                 conn.execute(f'drop database if exists "{name}" with (force)')
 

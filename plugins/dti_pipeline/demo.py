@@ -53,7 +53,7 @@ def extract_months(
                     load_with_task(spec, interval, run_id="dti-extract")
             ran = sum(1 for i in todo if i not in done)
             kept = f", {len(todo) - ran} already loaded" if len(todo) != ran else ""
-            how = "DAG runs" if with_airflow else "loads"
+            how = ("DAG run" if with_airflow else "load") + ("" if ran == 1 else "s")
             echo(
                 f"  extract_{source} {format_month(month)}: {ran} {how}{kept} "
                 f"in {time.monotonic() - started:.0f} s"
