@@ -32,6 +32,9 @@ def prepare_airflow_env() -> None:
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # dates an operator types (`airflow backfill create --from-date 2025-01-01`) and the
+        # UI's times are Vietnam's, as the sources' days are; UTC would shift a day by 7 hours
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES_REGEXP": r"(airflow|dti_pipeline|cosmos)\..*",
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
