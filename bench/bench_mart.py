@@ -65,6 +65,22 @@ class Generators:
             "voso": voso.VosoData(seed, preset, None, Manifest()),
         }
         self.export_rows = handbook.export_rows
+        self._roomy_caches()
+
+    def _roomy_caches(self) -> None:
+        """The servers' caches are sized for serving pages in bounded memory; this benchmark
+        reads every commune's history once a month, so it keeps all of it (a few GB at
+        --scale 0.02) instead of regenerating it month after month."""
+        from dti_simulators import ecommerce, eoffice
+        from dti_simulators.store import Entity, LruCache
+
+        ecommerce._MARKETS.size = eoffice._ACCOUNTS.size = 1_000_000
+        for data in self.data.values():
+            for value in [*vars(data).values(), *getattr(data, "entities", {}).values()]:
+                if isinstance(value, Entity):
+                    value._months.size = 1_000_000
+                elif isinstance(value, LruCache):
+                    value.size = max(value.size, 64)
 
     def records(self, source: str, entity: str, start, end, month: date) -> list[dict]:
         name = SIMULATOR_ENTITY.get((source, entity), entity)

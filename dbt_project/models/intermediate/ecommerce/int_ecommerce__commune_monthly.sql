@@ -83,19 +83,27 @@ listed_products as (
 
 ),
 
+shops_with_order as (
+
+    select distinct
+        month,
+        shop_key
+    from completed_orders
+
+),
+
 shop_figures as (
 
     select
         shops_at_month_end.month,
         shops_at_month_end.commune_code,
         count(*) as shops_active,
-        count(*) filter (
-            where shops_at_month_end.shop_key in (
-                select completed_orders.shop_key from completed_orders
-                where completed_orders.month = shops_at_month_end.month
-            )
-        ) as shops_active_with_order
+        count(shops_with_order.shop_key) as shops_active_with_order
     from shops_at_month_end
+    left join shops_with_order
+        on
+            shops_at_month_end.month = shops_with_order.month
+            and shops_at_month_end.shop_key = shops_with_order.shop_key
     group by shops_at_month_end.month, shops_at_month_end.commune_code
 
 ),

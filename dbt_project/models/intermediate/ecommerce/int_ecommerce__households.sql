@@ -51,9 +51,7 @@ accounts as (
         case when voso.has_payment_account then voso.payment_since end as payment_since
     from voso
     left join places
-        on
-            voso.province_name_as_given is not distinct from places.province_name_as_given
-            and voso.commune_name_as_given is not distinct from places.commune_name_as_given
+        on {{ same_voso_place('voso', 'places') }}
 
 ),
 

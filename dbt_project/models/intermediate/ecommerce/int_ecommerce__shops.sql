@@ -56,9 +56,7 @@ voso_shops as (
         voso.suspended_at
     from voso
     left join places
-        on
-            voso.province_name_as_given is not distinct from places.province_name_as_given
-            and voso.commune_name_as_given is not distinct from places.commune_name_as_given
+        on {{ same_voso_place('voso', 'places') }}
 
 ),
 

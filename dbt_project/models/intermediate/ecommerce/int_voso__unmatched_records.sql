@@ -48,9 +48,7 @@ unmatched as (
         places.unmatched_reason
     from records
     inner join places
-        on
-            records.province_name_as_given is not distinct from places.province_name_as_given
-            and records.commune_name_as_given is not distinct from places.commune_name_as_given
+        on {{ same_voso_place('records', 'places') }}
 
 )
 

@@ -56,12 +56,32 @@ places as (
 normalised_places as (
 
     select
+        -- a surrogate key: names may be null, and joins on them would not be hashable
+        row_number() over (order by province_name_as_given, commune_name_as_given) as place_id,
         province_name_as_given,
         commune_name_as_given,
         {{ normalise_vn_name('province_name_as_given', strip_type_word=true) }} as province_key,
         {{ normalise_vn_name('commune_name_as_given') }} as commune_key_as_typed,
         {{ normalise_vn_name('commune_name_as_given', strip_type_word=true) }} as commune_key_stripped
     from places
+
+),
+
+-- a place is tried with both commune keys: one row per key, so that every rule below is
+-- an equality join (hashable) rather than a scan of all communes per place
+place_keys as (
+
+    select
+        place_id,
+        province_key,
+        commune_key_as_typed as commune_key
+    from normalised_places
+    union
+    select
+        place_id,
+        province_key,
+        commune_key_stripped as commune_key
+    from normalised_places
 
 ),
 
@@ -73,6 +93,15 @@ current_communes as (
         {{ normalise_vn_name('province_short_name') }} as province_key,
         {{ normalise_vn_name('commune_short_name') }} as commune_key
     from current_units
+
+),
+
+current_provinces as (
+
+    select distinct
+        province_code,
+        province_key
+    from current_communes
 
 ),
 
@@ -91,78 +120,73 @@ legacy_communes as (
 
 province_keys as (
 
-    select distinct province_key from current_communes
+    select province_key from current_provinces
     union
-    select distinct legacy_province_key from legacy_communes
+    select legacy_province_key from legacy_communes
 
 ),
 
 candidates as (
 
     select
-        places.province_name_as_given,
-        places.commune_name_as_given,
+        places.place_id,
         current_communes.commune_code,
         1 as rule_order,
         'post_merger_names' as match_rule
-    from normalised_places as places
+    from place_keys as places
     inner join current_communes
         on
             places.province_key = current_communes.province_key
-            and current_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
+            and places.commune_key = current_communes.commune_key
 
     union all
 
     select
-        places.province_name_as_given,
-        places.commune_name_as_given,
+        places.place_id,
         legacy_communes.commune_code,
         2 as rule_order,
         'legacy_names' as match_rule
-    from normalised_places as places
+    from place_keys as places
     inner join legacy_communes
         on
             places.province_key = legacy_communes.legacy_province_key
-            and legacy_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
+            and places.commune_key = legacy_communes.commune_key
 
     union all
 
     select
-        places.province_name_as_given,
-        places.commune_name_as_given,
+        places.place_id,
         legacy_communes.commune_code,
         3 as rule_order,
         'legacy_commune_in_post_merger_province' as match_rule
-    from normalised_places as places
-    inner join current_communes as provinces
+    from place_keys as places
+    inner join current_provinces as provinces
         on places.province_key = provinces.province_key
     inner join legacy_communes
         on
             provinces.province_code = legacy_communes.province_code
-            and legacy_communes.commune_key in (places.commune_key_as_typed, places.commune_key_stripped)
-    group by places.province_name_as_given, places.commune_name_as_given, legacy_communes.commune_code
+            and places.commune_key = legacy_communes.commune_key
 
 ),
 
 per_rule as (
 
     select
-        province_name_as_given,
-        commune_name_as_given,
+        place_id,
         rule_order,
         match_rule,
         count(distinct commune_code) as commune_codes,
         min(commune_code) as commune_code
     from candidates
-    group by province_name_as_given, commune_name_as_given, rule_order, match_rule
+    group by place_id, rule_order, match_rule
 
 ),
 
 best_rule as (
 
-    select distinct on (province_name_as_given, commune_name_as_given) *
+    select distinct on (place_id) *
     from per_rule
-    order by province_name_as_given, commune_name_as_given, rule_order
+    order by place_id, rule_order
 
 ),
 
@@ -182,9 +206,7 @@ resolved as (
         end as unmatched_reason
     from normalised_places as places
     left join best_rule
-        on
-            places.province_name_as_given is not distinct from best_rule.province_name_as_given
-            and places.commune_name_as_given is not distinct from best_rule.commune_name_as_given
+        on places.place_id = best_rule.place_id
 
 )
 
