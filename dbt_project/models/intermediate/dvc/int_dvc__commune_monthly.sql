@@ -5,12 +5,15 @@ with
 applications as (
 
     select * from {{ ref('stg_dvc__applications') }}
+    -- the month's own rows, by the staging indexes (the join to months alone scans history)
+    where {{ in_build_month('received_month') }} or {{ in_build_month('result_month') }}
 
 ),
 
 ratings as (
 
     select * from {{ ref('stg_dvc__ratings') }}
+    where {{ in_build_month('rated_month') }}
 
 ),
 

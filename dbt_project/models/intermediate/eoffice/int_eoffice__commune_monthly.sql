@@ -7,6 +7,8 @@ with
 documents as (
 
     select * from {{ ref('stg_eoffice__documents') }}
+    -- the month's own rows, by the staging indexes (the join to months alone scans history)
+    where {{ in_build_month('created_month') }} or {{ in_build_month('due_month') }}
 
 ),
 

@@ -5,18 +5,22 @@ with
 cells as (
 
     select * from {{ ref('stg_handbook__cells') }}
+    -- the month's own export, by the staging indexes (the join to months alone scans history)
+    where {{ in_build_month('export_month') }}
 
 ),
 
 members as (
 
     select * from {{ ref('stg_handbook__members') }}
+    where {{ in_build_month('export_month') }}
 
 ),
 
 activity as (
 
     select * from {{ ref('stg_handbook__activity') }}
+    where {{ in_build_month('export_month') }}
 
 ),
 
