@@ -15,10 +15,10 @@ from datetime import date
 import pytest
 
 from dti_pipeline.backfill import intervals
-from dti_pipeline.months import LOCAL_TZ, month_bounds
+from dti_pipeline.months import LOCAL_TZ, format_month, month_bounds, month_range, next_month
 from dti_pipeline.sources.spec import load_sources
 
-MONTHS = [date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24)]  # 2024-11..2026-10
+MONTHS = month_range(date(2024, 11, 1), date(2026, 10, 1))
 
 
 @pytest.fixture(scope="module")
@@ -76,5 +76,5 @@ def test_a_refresh_backfill_plans_one_run_per_month_in_order(serialized_dags):
     planned = _backfill("dti_monthly_refresh", date(2025, 2, 1), date(2026, 1, 31))
     local = [start.astimezone(LOCAL_TZ) for start, _, _ in planned]
     assert [t.strftime("%Y-%m-%d %H:%M") for t in local] == [
-        f"{m.year + (m.month == 12)}-{m.month % 12 + 1:02d}-05 06:00" for m in MONTHS[2:14]
+        f"{format_month(next_month(m))}-05 06:00" for m in MONTHS[2:14]
     ]
