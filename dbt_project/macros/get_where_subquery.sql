@@ -6,9 +6,10 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and '__in_build_month' in where -%}
-        {#- "__in_build_month__" filters on `month`, "__in_build_month:export_month__" on that column -#}
-        {%- set column = where.split('__in_build_month:')[1].split('__')[0] if '__in_build_month:' in where else 'month' -%}
-        {%- set placeholder = '__in_build_month:' ~ column ~ '__' if '__in_build_month:' in where else '__in_build_month__' -%}
+        {#- "__in_build_month__" is short for "__in_build_month:month__" -#}
+        {%- set where = where | replace('__in_build_month__', '__in_build_month:month__') -%}
+        {%- set column = where.split('__in_build_month:')[1].split('__')[0] -%}
+        {%- set placeholder = '__in_build_month:' ~ column ~ '__' -%}
         {%- set has_month = execute and build_month() and (
             adapter.get_columns_in_relation(relation) | selectattr('name', 'equalto', column) | list
         ) -%}
