@@ -105,6 +105,13 @@ def sources() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the injected bad records (CSV: source, entity, record_key, kind) to this file.",
 )
+@click.option(
+    "--warm-up/--no-warm-up",
+    default=None,
+    help="Write the handbook's export files in a background thread at start "
+    "(default: on, except at the national preset). Benchmarks turn it off: the thread "
+    "shares the process with the servers and slows every simulator while it runs.",
+)
 def serve(
     preset: str,
     seed: int,
@@ -113,6 +120,7 @@ def serve(
     faults: str | None,
     endpoints_file: Path | None,
     manifest_file: Path | None,
+    warm_up: bool | None,
 ) -> None:
     """Start the five simulators and serve until Ctrl-C."""
     from dti_simulators import start_simulators
@@ -126,7 +134,9 @@ def serve(
         for name, fields in CREDENTIAL_ENV.items()
     }
     try:
-        sims = start_simulators(preset, seed, host=host, ports=ports, credentials=credentials, faults=faults)
+        sims = start_simulators(
+            preset, seed, host=host, ports=ports, credentials=credentials, faults=faults, warm_up=warm_up
+        )
     except (FaultSpecError, ValueError) as exc:
         _fail(str(exc))
     endpoints = sims.endpoints()
