@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from dti_pipeline.reference import SEEDS_DIR
 
@@ -28,12 +28,15 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", _plain(name))
 
 
-def name_keys(name: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)  # the loader asks for every record; people type the same few names
+def name_keys(name: str) -> frozenset[str]:
     """The keys a typed name may match: as typed, and without a leading type word
     ('Xã Phương Viên' -> 'xaphuongvien', 'phuongvien'; 'Phương Viên' stays 'phuongvien',
     since Phương is also a name)."""
     plain = _plain(name)
-    return {re.sub(r"[^a-z0-9]", "", plain), re.sub(r"[^a-z0-9]", "", _UNIT_TYPE_WORDS.sub("", plain))}
+    return frozenset(
+        {re.sub(r"[^a-z0-9]", "", plain), re.sub(r"[^a-z0-9]", "", _UNIT_TYPE_WORDS.sub("", plain))}
+    )
 
 
 def _rows(name: str) -> list[dict]:

@@ -111,6 +111,11 @@ def test_a_count_that_does_not_reconcile_fails_and_leaves_nothing_current(wareho
         ({"name": "Tr\udcc3n"}, "invalid UTF-8 in field(s): name"),
         ({"phone": None}, "missing required field(s): phone"),
         ({"born": "1980-02-01"}, "born: time data '1980-02-01' does not match format '%d/%m/%Y'"),
+        ({"updated": "2025-07-10T08:00:00"}, "updated: time without a UTC offset"),
+        ({"name": 42}, "name: not text: 42"),
+        # a missing field outranks a malformed one; of two malformed, the first in the contract
+        ({"fee": "-5", "phone": ""}, "missing required field(s): phone"),
+        ({"fee": "-5", "commune": "99999"}, "commune: unknown commune code"),
     ],
 )
 def test_a_record_breaking_the_contract_is_quarantined_with_its_reason(warehouse, spec, change, reason):
@@ -126,6 +131,22 @@ def test_a_record_breaking_the_contract_is_quarantined_with_its_reason(warehouse
     assert stored_reason.startswith(reason), stored_reason
     assert '"id":"BAD-1"' in raw_text
     assert "Nguyễn Văn 99" not in raw_text, "quarantine must not hold personal data in plain text"
+
+
+def test_text_that_copy_must_escape_lands_unchanged(warehouse, spec):
+    # the loader writes COPY's text format itself: backslashes, tabs and line breaks in a
+    # key or a value must arrive as they were sent, and "\\N" must not become NULL
+    awkward = 'C:\\dir\t"quoted"\nline two\r\n\\N ươ 🙂'
+    records = [
+        {**_good(1), "id": "P\\1\t2\n3", "note": awkward},
+        {**_good(2), "updated": "2025-07-10T01:00:00Z", "note": "\\N"},
+    ]
+    _load(warehouse, spec, [Page(1, records, 2)])
+    with psycopg.connect(warehouse) as conn:
+        rows = dict(conn.execute("select record_key, payload from raw.testsrc__people").fetchall())
+    assert set(rows) == {"P\\1\t2\n3", "P2"}
+    assert rows["P\\1\t2\n3"]["note"] == awkward
+    assert rows["P2"]["note"] == "\\N" and rows["P2"]["updated"] == "2025-07-10T01:00:00Z"
 
 
 def test_new_fields_are_kept_in_the_payload_and_reported(warehouse, spec):

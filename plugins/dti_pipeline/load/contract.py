@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dti_pipeline import units
-from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, parse_time
+from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 
@@ -53,7 +53,7 @@ def _text(value: Any) -> None:
 def validators(source: SourceSpec) -> dict[str, Callable[[Any], Any]]:
     return {
         "text": _text,
-        "timestamp": lambda v: parse_time(v, source.time_format),
+        "timestamp": time_parser(source.time_format),
         "date_dmy": parse_date_dmy,
         "month_my": parse_month_my,
         "amount": parse_amount,
@@ -71,7 +71,13 @@ class RecordContract:
     def __init__(self, source: SourceSpec, entity: EntitySpec):
         self.entity = entity
         checks = validators(source)
-        self.fields = [(f.name, f.required, checks[f.type]) for f in entity.fields]
+        must = {*entity.key_fields, *entity.required_fields}
+        # text fields (most of them) are checked inline: no call per value
+        self.fields = [
+            (f.name, f.name in must, None if f.type == "text" else checks[f.type]) for f in entity.fields
+        ]
+        # key fields the field list does not name: looked at on their own
+        self.other_required = tuple(k for k in entity.key_fields if k not in {f.name for f in entity.fields})
 
     def violation(self, record: Any, text_is_valid: bool = False) -> str | None:
         """Why `record` breaks the contract, or None when it is fine.
@@ -79,31 +85,46 @@ class RecordContract:
         text_is_valid: the caller already encoded the whole record as UTF-8 (the loader
         does, to write it), so no field needs checking one by one.
         """
-        if not isinstance(record, dict):
-            return f"not a JSON object but {type(record).__name__}"
-        if getattr(record, "problem", None):
-            return record.problem
+        if type(record) is not dict:  # the exact type: a malformed CSV row is a dict subclass
+            if not isinstance(record, dict):
+                return f"not a JSON object but {type(record).__name__}"
+            if getattr(record, "problem", None):
+                return record.problem
         if not text_is_valid:
             broken = sorted(k for k, v in record.items() if _has_broken_text(v) or _has_broken_text(k))
             if broken:
                 return f"invalid UTF-8 in field(s): {', '.join(broken)}"
+        # one pass over the fields (this runs for every record a load receives); a missing
+        # required field outranks a malformed one, so the first failure is only kept
+        failure, get = None, record.get
+        for name, required, check in self.fields:
+            value = get(name)
+            if value is None or value == "":
+                if required:
+                    return self._missing(record)
+                continue
+            if failure is None:
+                if check is None:
+                    if not isinstance(value, str):
+                        failure = f"{name}: not text: {value!r}"
+                    continue
+                try:
+                    check(value)
+                except (ValueError, TypeError) as exc:
+                    failure = f"{name}: {exc}"
+        for name in self.other_required:
+            if record.get(name) in (None, ""):
+                return self._missing(record)
+        return failure
+
+    def _missing(self, record: dict) -> str:
         missing = [
             f for f in (*self.entity.key_fields, *self.entity.required_fields) if record.get(f) in (None, "")
         ]
-        if missing:
-            return f"missing required field(s): {', '.join(dict.fromkeys(missing))}"
-        for name, _, check in self.fields:
-            value = record.get(name)
-            if value in (None, ""):
-                continue
-            try:
-                check(value)
-            except (ValueError, TypeError) as exc:
-                return f"{name}: {exc}"
-        return None
+        return f"missing required field(s): {', '.join(dict.fromkeys(missing))}"
 
     def new_fields(self, record: Any) -> set[str]:
         """Fields the contract does not know (schema drift), when it knows any."""
         if not isinstance(record, dict) or not self.entity.fields:
             return set()
-        return set(record) - self.entity.known_fields
+        return record.keys() - self.entity.known_fields
