@@ -7,7 +7,7 @@ one person still join; without the key nobody can recompute a token from a guess
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import re
 import unicodedata
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from dti_pipeline.extract.errors import ExtractError
 
 TOKEN_PREFIX = "pii:"
+_BLOCK = 64  # SHA-256's block size in bytes
 
 
 _PHONE_OR_ID = re.compile(r"[\d\s().+-]+")
@@ -38,16 +39,24 @@ class Pseudonymiser:
         if len(key) < 16:
             raise ExtractError("the pseudonymisation key is too short: use at least 16 characters")
         self.key = key
-        self._keyed = hmac.new(key, digestmod="sha256")  # copied per value: keyed once
+        # HMAC-SHA256 (RFC 2104) from the two keyed SHA-256 states, each copied per value:
+        # less than half the cost of hmac's copy/update/hexdigest, for millions of values a
+        # month. The tokens are the same (tests/unit/test_pseudonymise.py checks hmac's).
+        block = key if len(key) <= _BLOCK else hashlib.sha256(key).digest()
+        block = block.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def token(self, field: str, value: Any) -> Any:
         if value in (None, ""):
             return value
         text = value if isinstance(value, str) else str(value)
         message = f"{field}\x1f{_canonical(text)}".encode("utf-8", errors="surrogateescape")
-        mac = self._keyed.copy()
-        mac.update(message)
-        return TOKEN_PREFIX + mac.hexdigest()[:32]
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return TOKEN_PREFIX + outer.hexdigest()[:32]
 
     def apply(self, record: Any, fields: tuple[str, ...], keep: tuple[str, ...] = ()) -> Any:
         if not isinstance(record, dict) or not fields:
@@ -55,7 +64,11 @@ class Pseudonymiser:
         if getattr(record, "problem", None):
             # a malformed row's values may sit under other names: protect all but the key
             return {k: (v if k in keep else self.token(k, v)) for k, v in record.items()}
-        return {k: (self.token(k, v) if k in fields else v) for k, v in record.items()}
+        protected = dict(record)
+        for name in fields:
+            if name in protected:
+                protected[name] = self.token(name, protected[name])
+        return protected
 
 
 def key_from_connection(connection_id: str, where: str) -> bytes:
