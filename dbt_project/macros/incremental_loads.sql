@@ -17,3 +17,12 @@
             and ledger.status = 'current'
     )
 {%- endmacro %}
+
+{#- Rows that came from the loads whose data interval starts in the build month (load ids
+    are global, so one ledger lookup serves every staging table; load_id is indexed). -#}
+{% macro from_build_month_loads(load_id_column='load_id') -%}
+    {{ load_id_column }} in (
+        select ledger.load_id from {{ source('pipeline', 'load_ledger') }} as ledger
+        where {{ in_build_month(local_month('ledger.interval_start')) }}
+    )
+{%- endmacro %}

@@ -7,6 +7,7 @@
             {'columns': ['application_id'], 'unique': true},
             {'columns': ['received_month']},
             {'columns': ['result_month']},
+            {'columns': ['load_id']},
         ],
     )
 }}

@@ -6,6 +6,7 @@
         indexes=[
             {'columns': ['rating_id'], 'unique': true},
             {'columns': ['rated_month']},
+            {'columns': ['load_id']},
         ],
     )
 }}

@@ -7,6 +7,7 @@
             {'columns': ['document_id'], 'unique': true},
             {'columns': ['created_month']},
             {'columns': ['due_month']},
+            {'columns': ['load_id']},
         ],
     )
 }}

@@ -5,6 +5,7 @@
         incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['household_id'], 'unique': true},
+            {'columns': ['load_id']},
         ],
     )
 }}

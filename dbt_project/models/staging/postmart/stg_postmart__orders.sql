@@ -5,6 +5,7 @@
         incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['order_id'], 'unique': true},
+            {'columns': ['load_id']},
         ],
     )
 }}
