@@ -17,15 +17,21 @@ from dti_pipeline.reference import SEEDS_DIR
 _UNIT_TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu)\s+")
 
 
+# Vietnamese diacritics decompose (NFD) into the Combining Diacritical Marks block; one
+# regular expression drops them (a loop over characters made loading the names take 0.4 s)
+_COMBINING_MARKS = re.compile("[\u0300-\u036f]")
+_SPACES = re.compile(r"\s+")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
+
+
 def _plain(name: str) -> str:
     text = unicodedata.normalize("NFD", name.strip().lower()).replace("đ", "d").replace("Đ", "d")
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return re.sub(r"\s+", " ", text)
+    return _SPACES.sub(" ", _COMBINING_MARKS.sub("", text))
 
 
 def normalise_name(name: str) -> str:
     """'Phương Viên', 'phuong vien' -> 'phuongvien': letters and digits, no diacritics."""
-    return re.sub(r"[^a-z0-9]", "", _plain(name))
+    return _NOT_LETTER_OR_DIGIT.sub("", _plain(name))
 
 
 @lru_cache(maxsize=1 << 16)  # the loader asks for every record; people type the same few names
@@ -35,13 +41,14 @@ def name_keys(name: str) -> frozenset[str]:
     since Phương is also a name)."""
     plain = _plain(name)
     return frozenset(
-        {re.sub(r"[^a-z0-9]", "", plain), re.sub(r"[^a-z0-9]", "", _UNIT_TYPE_WORDS.sub("", plain))}
+        {_NOT_LETTER_OR_DIGIT.sub("", plain), _NOT_LETTER_OR_DIGIT.sub("", _UNIT_TYPE_WORDS.sub("", plain))}
     )
 
 
-def _rows(name: str) -> list[dict]:
+@cache  # four lookups read the same two files: once each per process
+def _rows(name: str) -> tuple[dict, ...]:
     with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return tuple(csv.DictReader(handle))
 
 
 @cache
