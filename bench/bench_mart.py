@@ -206,7 +206,7 @@ def main() -> None:
         f"\nMart builds at the {args.preset} preset (scale {args.scale:g}, {len(months)} months, "
         f"{facts} indicator rows in all):"
     )
-    every = [b[0] for m in months for b in builds[m][:1]]
+    every = [builds[m][0][0] for m in months]
     print(f"  one month: {sum(every) / len(every):.1f} s on average (first build of each month)")
     print(
         f"  month {len(months)} / month 1: {last_s / first_s:.2f}x (goal: at most 1.3x); medians of "

@@ -45,9 +45,10 @@ def time_parser(time_format: str) -> Callable[[object], datetime]:
     The dd/mm/yyyy forms are read with a regular expression and the datetime constructor
     (which still rejects 31/02): strptime took a tenth of a handbook load.
     """
-    if time_format not in TIME_FORMATS:
+    parser = _TIME_PARSERS.get(time_format)
+    if parser is None:
         raise ValueError(f"unknown time format {time_format!r}; known: {', '.join(TIME_FORMATS)}")
-    return _TIME_PARSERS[time_format]
+    return parser
 
 
 def _epoch_ms(value: object) -> datetime:

@@ -38,7 +38,6 @@ class Pseudonymiser:
     def __init__(self, key: bytes):
         if len(key) < 16:
             raise ExtractError("the pseudonymisation key is too short: use at least 16 characters")
-        self.key = key
         # HMAC-SHA256 (RFC 2104) from the two keyed SHA-256 states, each copied per value:
         # less than half the cost of hmac's copy/update/hexdigest, for millions of values a
         # month. The tokens are the same (tests/unit/test_pseudonymise.py checks hmac's).
