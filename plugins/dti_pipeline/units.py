@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from dti_pipeline.reference import SEEDS_DIR
@@ -46,41 +47,50 @@ def name_keys(name: str) -> frozenset[str]:
 
 
 @cache  # four lookups read the same two files: once each per process
-def _rows(name: str) -> tuple[dict, ...]:
+def _columns(name: str) -> dict[str, tuple[str, ...]]:
+    """A seed file as its columns (csv.reader and one zip: a dict per row cost 0.05 s)."""
     with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return tuple(csv.DictReader(handle))
+        reader = csv.reader(handle)
+        header = next(reader)
+        return dict(zip(header, zip(*reader, strict=True), strict=True))
+
+
+_FILES = ("ref_admin_units.csv", "ref_admin_units_legacy.csv")
+
+
+def _distinct(column: str) -> set[str]:
+    """The values of a column in the units of both generations (they overlap; either is a
+    real unit)."""
+    return {value for file in _FILES for value in _columns(file)[column]}
+
+
+def normalise_names(names: Iterable[str]) -> set[str]:
+    """normalise_name of many names in one pass over them joined: thousands of calls made
+    the reference names take a tenth of a second to load, in every extract task."""
+    joined = "\n".join(name.replace("\n", " ") for name in names)
+    plain = _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", joined.lower()).replace("đ", "d"))
+    return {_NOT_LETTER_OR_DIGIT.sub("", line) for line in plain.split("\n")}
 
 
 @cache
 def commune_codes() -> frozenset[str]:
-    """Commune codes of both generations (they overlap; either is a real unit)."""
-    current = {r["commune_code"] for r in _rows("ref_admin_units.csv")}
-    legacy = {r["commune_code"] for r in _rows("ref_admin_units_legacy.csv")}
-    return frozenset(current | legacy)
+    """Commune codes of both generations."""
+    return frozenset(_distinct("commune_code"))
 
 
 @cache
 def province_codes() -> frozenset[str]:
-    current = {r["province_code"] for r in _rows("ref_admin_units.csv")}
-    legacy = {r["province_code"] for r in _rows("ref_admin_units_legacy.csv")}
-    return frozenset(current | legacy)
+    return frozenset(_distinct("province_code"))
 
 
 @cache
 def commune_names() -> frozenset[str]:
     """Normalised short names of the communes of both generations."""
-    names = set()
-    for file in ("ref_admin_units.csv", "ref_admin_units_legacy.csv"):
-        names.update(normalise_name(row["commune_short_name"]) for row in _rows(file))
-    return frozenset(names)
+    return frozenset(normalise_names(_distinct("commune_short_name")))
 
 
 @cache
 def province_names() -> frozenset[str]:
     """Normalised names of the provinces of both generations, full and short."""
-    names = set()
-    for file in ("ref_admin_units.csv", "ref_admin_units_legacy.csv"):
-        for row in _rows(file):
-            names.update(name_keys(row["province_name"]))
-            names.add(normalise_name(row["province_short_name"]))
-    return frozenset(names)
+    full = {key for name in _distinct("province_name") for key in name_keys(name)}
+    return frozenset(full | normalise_names(_distinct("province_short_name")))
