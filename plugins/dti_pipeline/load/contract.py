@@ -14,6 +14,8 @@ from dti_pipeline import units
 from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
+_PASSED_MAX = 1 << 16  # values remembered per field: a few MB at most
+
 
 def _has_broken_text(value: Any) -> bool:
     # undecodable bytes arrive as lone surrogates (decoded with surrogateescape), which
@@ -72,7 +74,9 @@ class RecordContract:
         self.entity = entity
         checks = validators(source)
         must = {*entity.key_fields, *entity.required_fields}
-        self.fields = [(f.name, f.name in must, checks[f.type]) for f in entity.fields]
+        # each field with the text values its check already passed: dates, months, codes and
+        # names recur thousands of times a load, and every check is a function of the value
+        self.fields = [(f.name, f.name in must, checks[f.type], set()) for f in entity.fields]
         # key fields the field list does not name: looked at on their own
         self.other_required = tuple(k for k in entity.key_fields if k not in entity.known_fields)
 
@@ -94,19 +98,24 @@ class RecordContract:
         # one pass over the fields (this runs for every record a load receives); a missing
         # required field outranks a malformed one, so the first failure is only kept
         failure, get = None, record.get
-        for name, required, check in self.fields:
+        for name, required, check, passed in self.fields:
             value = get(name)
             if value is None or value == "":
                 if required:
                     return self._missing(record)
                 continue
             if failure is None:
-                if check is _text and isinstance(value, str):
-                    continue  # most fields are valid text: no call per value
+                # most fields are valid text or a value seen before (text only: a remembered
+                # 1 would also let True through, since True == 1)
+                if type(value) is str and (check is _text or value in passed):
+                    continue
                 try:
                     check(value)
                 except (ValueError, TypeError) as exc:
                     failure = f"{name}: {exc}"
+                    continue
+                if type(value) is str and len(passed) < _PASSED_MAX:
+                    passed.add(value)
         for name in self.other_required:
             if record.get(name) in (None, ""):
                 return self._missing(record)
