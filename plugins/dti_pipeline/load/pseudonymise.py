@@ -7,6 +7,7 @@ one person still join; without the key nobody can recompute a token from a guess
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -16,6 +17,7 @@ from dti_pipeline.extract.errors import ExtractError
 
 TOKEN_PREFIX = "pii:"
 _BLOCK = 64  # SHA-256's block size in bytes
+_MEMO_SIZE = 1 << 16  # tokens kept per pseudonymiser: about 15 MB at most
 
 
 _PHONE_OR_ID = re.compile(r"[\d\s().+-]+")
@@ -25,13 +27,19 @@ _SPACES = re.compile(r"\s+")
 
 def _canonical(value: str) -> str:
     """One spelling per value, so that the same person always gets the same token."""
+    if value.isdigit() and value.isascii():  # most ID numbers and phones: no regex needed
+        return _digits(value) if len(value) >= 9 else value
     text = unicodedata.normalize("NFC", value).strip()
     if _PHONE_OR_ID.fullmatch(text):
         digits = _NON_DIGITS.sub("", text)
         if len(digits) >= 9:
-            # phone numbers and ID numbers: digits only, +84 written as a leading 0
-            return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+            return _digits(digits)
     return _SPACES.sub(" ", text).casefold()
+
+
+def _digits(digits: str) -> str:
+    """Phone numbers and ID numbers: digits only, +84 written as a leading 0."""
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
 
 
 class Pseudonymiser:
@@ -45,11 +53,18 @@ class Pseudonymiser:
         block = block.ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        # Birth dates, and many names, recur thousands of times in a month's members: a
+        # bounded memo of recent tokens computes each once (LRU, so memory stays bounded)
+        self._memo = functools.lru_cache(maxsize=_MEMO_SIZE)(self._token)
 
     def token(self, field: str, value: Any) -> Any:
         if value in (None, ""):
             return value
-        text = value if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            return self._memo(field, value)
+        return self._token(field, str(value))
+
+    def _token(self, field: str, text: str) -> str:
         message = f"{field}\x1f{_canonical(text)}".encode("utf-8", errors="surrogateescape")
         inner = self._inner.copy()
         inner.update(message)
