@@ -15,6 +15,18 @@ from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_mon
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 _PASSED_MAX = 1 << 16  # values remembered per field: a few MB at most
+_RECURRING = frozenset(
+    {
+        "date_dmy",
+        "month_my",
+        "count",
+        "boolean",
+        "commune_code",
+        "province_code",
+        "province_name",
+        "commune_name",
+    }
+)
 
 
 def _has_broken_text(value: Any) -> bool:
@@ -74,9 +86,13 @@ class RecordContract:
         self.entity = entity
         checks = validators(source)
         must = {*entity.key_fields, *entity.required_fields}
-        # each field with the text values its check already passed: dates, months, codes and
-        # names recur thousands of times a load, and every check is a function of the value
-        self.fields = [(f.name, f.name in must, checks[f.type], set()) for f in entity.fields]
+        # each field with the text values its check already passed, for the types whose
+        # values recur thousands of times a load (every check is a function of the value);
+        # times and amounts are mostly distinct, so remembering them would only cost memory
+        self.fields = [
+            (f.name, f.name in must, checks[f.type], set(), _PASSED_MAX if f.type in _RECURRING else 0)
+            for f in entity.fields
+        ]
         # key fields the field list does not name: looked at on their own
         self.other_required = tuple(k for k in entity.key_fields if k not in entity.known_fields)
 
@@ -98,7 +114,7 @@ class RecordContract:
         # one pass over the fields (this runs for every record a load receives); a missing
         # required field outranks a malformed one, so the first failure is only kept
         failure, get = None, record.get
-        for name, required, check, passed in self.fields:
+        for name, required, check, passed, remember in self.fields:
             value = get(name)
             if value is None or value == "":
                 if required:
@@ -114,7 +130,7 @@ class RecordContract:
                 except (ValueError, TypeError) as exc:
                     failure = f"{name}: {exc}"
                     continue
-                if type(value) is str and len(passed) < _PASSED_MAX:
+                if type(value) is str and len(passed) < remember:
                     passed.add(value)
         for name in self.other_required:
             if record.get(name) in (None, ""):
