@@ -13,8 +13,6 @@ from decimal import Decimal, InvalidOperation
 
 from dti_pipeline.months import LOCAL_TZ
 
-TIME_FORMATS = ("iso8601", "iso8601_utc", "vn_datetime", "epoch_ms")
-
 
 def format_time(moment: datetime, time_format: str) -> str:
     """A filter value for `moment` in the source's format."""
@@ -80,6 +78,7 @@ _TIME_PARSERS = {
     "vn_datetime": _vn_datetime,
     "epoch_ms": _epoch_ms,
 }
+TIME_FORMATS = tuple(_TIME_PARSERS)  # what a spec may name; format_time writes each of them
 
 
 def parse_date_dmy(value: object) -> date:
