@@ -67,7 +67,10 @@ def _distinct(column: str) -> set[str]:
 def normalise_names(names: Iterable[str]) -> set[str]:
     """normalise_name of many names in one pass over them joined: thousands of calls made
     the reference names take a tenth of a second to load, in every extract task."""
-    joined = "\n".join(name.replace("\n", " ") for name in names)
+    names = [name.replace("\n", " ") for name in names]
+    if not names:
+        return set()
+    joined = "\n".join(names)
     plain = _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", joined.lower()).replace("đ", "d"))
     return {_NOT_LETTER_OR_DIGIT.sub("", line) for line in plain.split("\n")}
 

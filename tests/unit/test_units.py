@@ -14,8 +14,9 @@ from dti_pipeline import units
         ["Đắk Lắk", "  Xã  Phương Viên ", "TP. Hồ Chí Minh", "Phường 12", "Thừa Thiên Huế"],
         ["Hòa Bình", "Hoà Bình", "HÒA BÌNH", "hoa binh"],
         ["a name\nwith a line break", "Quỳnh Lưu"],
+        [],
     ],
-    ids=["diacritics-and-type-words", "spellings-of-one-name", "line-break"],
+    ids=["diacritics-and-type-words", "spellings-of-one-name", "line-break", "none"],
 )
 def test_normalising_many_names_at_once_matches_one_by_one(names):
     assert units.normalise_names(names) == {units.normalise_name(name) for name in names}
