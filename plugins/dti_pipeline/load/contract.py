@@ -15,18 +15,9 @@ from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_mon
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 _PASSED_MAX = 1 << 16  # values remembered per field: a few MB at most
-_RECURRING = frozenset(
-    {
-        "date_dmy",
-        "month_my",
-        "count",
-        "boolean",
-        "commune_code",
-        "province_code",
-        "province_name",
-        "commune_name",
-    }
-)
+# types whose values are mostly distinct (times, amounts) or need no check: remembering
+# them would only cost memory; every other type's values recur thousands of times a load
+_NOT_REMEMBERED = frozenset({"text", "any", "timestamp", "amount"})
 
 
 def _has_broken_text(value: Any) -> bool:
@@ -86,11 +77,10 @@ class RecordContract:
         self.entity = entity
         checks = validators(source)
         must = {*entity.key_fields, *entity.required_fields}
-        # each field with the text values its check already passed, for the types whose
-        # values recur thousands of times a load (every check is a function of the value);
-        # times and amounts are mostly distinct, so remembering them would only cost memory
+        # each field with the text values its check already passed (every check is a
+        # function of the value), for the types whose values recur
         self.fields = [
-            (f.name, f.name in must, checks[f.type], set(), _PASSED_MAX if f.type in _RECURRING else 0)
+            (f.name, f.name in must, checks[f.type], set(), 0 if f.type in _NOT_REMEMBERED else _PASSED_MAX)
             for f in entity.fields
         ]
         # key fields the field list does not name: looked at on their own
