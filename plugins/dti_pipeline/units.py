@@ -25,9 +25,13 @@ _SPACES = re.compile(r"\s+")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
 
 
+def _without_marks(text: str) -> str:
+    """Lower case without diacritics; đ (a letter of its own, not a mark) as d."""
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", text.lower()).replace("đ", "d"))
+
+
 def _plain(name: str) -> str:
-    text = unicodedata.normalize("NFD", name.strip().lower()).replace("đ", "d").replace("Đ", "d")
-    return _SPACES.sub(" ", _COMBINING_MARKS.sub("", text))
+    return _SPACES.sub(" ", _without_marks(name.strip()))
 
 
 def normalise_name(name: str) -> str:
@@ -71,8 +75,7 @@ def normalise_names(names: Iterable[str]) -> set[str]:
     if not names:
         return set()
     joined = "\n".join(names)
-    plain = _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", joined.lower()).replace("đ", "d"))
-    return {_NOT_LETTER_OR_DIGIT.sub("", line) for line in plain.split("\n")}
+    return {_NOT_LETTER_OR_DIGIT.sub("", line) for line in _without_marks(joined).split("\n")}
 
 
 @cache
