@@ -24,7 +24,7 @@ def format_time(moment: datetime, time_format: str) -> str:
         return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
     if time_format == "epoch_ms":
         return str(int(moment.timestamp() * 1000))
-    raise ValueError(f"unknown time format {time_format!r}; known: {', '.join(TIME_FORMATS)}")
+    raise _unknown_format(time_format)
 
 
 _VN_DATETIME = re.compile(r"(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})")
@@ -45,7 +45,7 @@ def time_parser(time_format: str) -> Callable[[object], datetime]:
     """
     parser = _TIME_PARSERS.get(time_format)
     if parser is None:
-        raise ValueError(f"unknown time format {time_format!r}; known: {', '.join(TIME_FORMATS)}")
+        raise _unknown_format(time_format)
     return parser
 
 
@@ -79,6 +79,10 @@ _TIME_PARSERS = {
     "epoch_ms": _epoch_ms,
 }
 TIME_FORMATS = tuple(_TIME_PARSERS)  # what a spec may name; format_time writes each of them
+
+
+def _unknown_format(time_format: str) -> ValueError:
+    return ValueError(f"unknown time format {time_format!r}; known: {', '.join(TIME_FORMATS)}")
 
 
 def parse_date_dmy(value: object) -> date:
