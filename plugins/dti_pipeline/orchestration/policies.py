@@ -15,6 +15,7 @@ PERMANENT_FAILURES = [
     "dti_pipeline.load.raw.QuarantineThresholdExceeded",
     "dti_pipeline.sources.spec.SpecError",
     "dti_pipeline.months.MonthError",
+    "dti_pipeline.extract.run.MonthOutsideData",
 ]
 
 retry_transient_only = ExceptionRetryPolicy(
