@@ -216,6 +216,7 @@ class DvcData:
             communes,
             months,
             max_lag=MAX_RATING_DELAY,
+            creation_lag=MAX_RATING_DELAY,  # generated with the month of the rated application
             plan=plan,
             manifest=manifest,
         )
