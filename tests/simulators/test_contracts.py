@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,3 +199,54 @@ def test_each_simulator_serves_its_openapi_and_a_docs_page_without_external_asse
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert document["info"]["title"] in page.text
         assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", page.text), f"{name}: external asset"
+
+
+def _get(sims, name: str, path: str, params: dict) -> requests.Response:
+    """An authenticated GET in each contract's way."""
+    sim = sims.simulators[name]
+    if name == "eoffice":
+        return clients.eoffice_get(sim, path, params)
+    if name == "dvc":
+        headers = {"Authorization": f"Bearer {clients.dvc_token(sim)}"}
+        return requests.get(sim.base_url + path, params=params, headers=headers, timeout=30)
+    if name == "postmart":
+        headers = {"Authorization": f"Bearer {sim.credentials['password']}"}
+        return requests.get(sim.base_url + path, params=params, headers=headers, timeout=30)
+    return clients.voso_get(sim, f"{path}?{urlencode(params)}")
+
+
+# (simulator, path, params, error code, the parameter the message must name)
+INVALID_WINDOWS = [
+    ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "invalid_parameter", "created_from"),
+    (
+        "eoffice",
+        "/api/v1/documents",
+        {"created_to": "2025-07-01T00:00:00"},
+        "invalid_parameter",
+        "created_to",
+    ),
+    (
+        "eoffice",
+        "/api/v1/documents",
+        {"created_from": "2025-07-02T00:00:00+07:00", "created_to": "2025-07-02T00:00:00+07:00"},
+        "invalid_parameter",
+        "created_to",
+    ),
+    (
+        "eoffice",
+        "/api/v1/documents",
+        {"updated_to": "2025-13-01T00:00:00Z"},
+        "invalid_parameter",
+        "updated_to",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "params", "code", "names"), INVALID_WINDOWS)
+def test_an_invalid_or_empty_window_is_a_400_in_the_contracts_error_style(
+    simulators, name, path, params, code, names
+):
+    response = _get(simulators, name, path, params)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == code
+    assert names in response.json()["message"]

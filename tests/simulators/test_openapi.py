@@ -69,3 +69,32 @@ def test_the_server_answers_as_its_openapi_document_says(simulators, name):
         run()  # raises schemathesis' failure group naming each mismatch
     assert len(calls) >= 10 * len(list(schema.get_all_operations()))
     assert time.monotonic() - started < 120
+
+
+# Query parameters of the incremental listings: name -> (type, the record field it filters on).
+# Every window parameter is optional.
+WINDOW_PARAMETERS = {
+    ("eoffice", "/api/v1/documents"): {
+        "updated_from": ("string", "updatedAt"),
+        "updated_to": ("string", "updatedAt"),
+        "created_from": ("string", "createdAt"),
+        "created_to": ("string", "createdAt"),
+    },
+}
+
+
+def _types(schema: dict) -> set[str]:
+    return {s["type"] for s in schema.get("anyOf", [schema])} - {"null"}
+
+
+@pytest.mark.parametrize(("name", "path"), list(WINDOW_PARAMETERS), ids="{0[0]}{0[1]}".format)
+def test_the_openapi_documents_declare_the_optional_creation_and_change_windows(simulators, name, path):
+    sim = simulators.simulators[name]
+    operation = requests.get(sim.base_url + "/openapi.json", timeout=30).json()["paths"][path]["get"]
+    declared = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    described = f"{operation.get('summary', '')} {operation.get('description', '')}"
+    for parameter, (kind, field) in WINDOW_PARAMETERS[(name, path)].items():
+        assert parameter in declared, f"{name} {path} does not declare {parameter}"
+        assert declared[parameter].get("required", False) is False, parameter
+        assert _types(declared[parameter]["schema"]) == {kind}, parameter
+        assert field in f"{declared[parameter].get('description', '')} {described}", (parameter, field)
