@@ -215,38 +215,47 @@ def _get(sims, name: str, path: str, params: dict) -> requests.Response:
     return clients.voso_get(sim, f"{path}?{urlencode(params)}")
 
 
-# (simulator, path, params, error code, the parameter the message must name)
+ERROR_CODES = {"eoffice": "invalid_parameter", "dvc": "invalid_parameter"}
+# (simulator, path, params, the parameter the error message must name)
 INVALID_WINDOWS = [
-    ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "invalid_parameter", "created_from"),
+    ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "created_from"),
+    ("eoffice", "/api/v1/documents", {"created_to": "2025-07-01T00:00:00"}, "created_to"),  # no offset
     (
         "eoffice",
         "/api/v1/documents",
-        {"created_to": "2025-07-01T00:00:00"},
-        "invalid_parameter",
+        {"created_from": "2025-07-02T00:00Z", "created_to": "2025-07-02T00:00Z"},
         "created_to",
     ),
+    ("eoffice", "/api/v1/documents", {"updated_to": "2025-13-01T00:00:00Z"}, "updated_to"),
+    ("dvc", "/api/dvc/hoso", {"tiep_nhan_tu": "2025-07-01T00:00:00+07:00"}, "tiep_nhan_tu"),
+    ("dvc", "/api/dvc/hoso", {"tiep_nhan_den": "32/07/2025 00:00:00"}, "tiep_nhan_den"),
     (
-        "eoffice",
-        "/api/v1/documents",
-        {"created_from": "2025-07-02T00:00:00+07:00", "created_to": "2025-07-02T00:00:00+07:00"},
-        "invalid_parameter",
-        "created_to",
+        "dvc",
+        "/api/dvc/hoso",
+        {"tiep_nhan_tu": "02/07/2025 00:00:00", "tiep_nhan_den": "01/07/2025 00:00:00"},
+        "tiep_nhan_den",
     ),
-    (
-        "eoffice",
-        "/api/v1/documents",
-        {"updated_to": "2025-13-01T00:00:00Z"},
-        "invalid_parameter",
-        "updated_to",
-    ),
+    ("dvc", "/api/dvc/hoso", {"den_ngay": "01/07/2025"}, "den_ngay"),
+    ("dvc", "/api/dvc/danhgia", {"den_ngay": "01/07/2025 00:00:00"}, "tu_ngay"),  # still required
 ]
 
 
-@pytest.mark.parametrize(("name", "path", "params", "code", "names"), INVALID_WINDOWS)
+@pytest.mark.parametrize(("name", "path", "params", "names"), INVALID_WINDOWS)
 def test_an_invalid_or_empty_window_is_a_400_in_the_contracts_error_style(
-    simulators, name, path, params, code, names
+    simulators, name, path, params, names
 ):
     response = _get(simulators, name, path, params)
     assert response.status_code == 400, response.text
-    assert response.json()["error"] == code
+    assert response.json()["error"] == ERROR_CODES[name]
     assert names in response.json()["message"]
+
+
+def test_a_dvc_cursor_belongs_to_its_reception_window(simulators):
+    july = {"tiep_nhan_tu": "01/07/2025 00:00:00", "tiep_nhan_den": "01/08/2025 00:00:00", "page_size": 10}
+    first = _get(simulators, "dvc", "/api/dvc/hoso", july)
+    cursor = first.json()["next_cursor"]
+    assert int(first.headers["X-Total-Count"]) > 10 and cursor
+    assert _get(simulators, "dvc", "/api/dvc/hoso", {**july, "cursor": cursor}).status_code == 200
+    august = {**july, "tiep_nhan_tu": "01/08/2025 00:00:00", "tiep_nhan_den": "01/09/2025 00:00:00"}
+    other = _get(simulators, "dvc", "/api/dvc/hoso", {**august, "cursor": cursor})
+    assert (other.status_code, other.json()["error"]) == (400, "invalid_cursor")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sim_clients as clients
 
-from dti_simulators import eoffice, postmart, voso
+from dti_simulators import dvc, eoffice, postmart, voso
 from dti_simulators.presets import get_preset
 from dti_simulators.store import Entity
 
@@ -128,6 +128,20 @@ LISTINGS = [
         lambda seed: eoffice.DocumentStore(seed, PRESET).entity,
         151,
         lambda moment: moment.astimezone(UTC).isoformat(),
+    ),
+    Listing(
+        "dvc",
+        "/api/dvc/hoso",
+        "MaHoSo",
+        "NgayTiepNhan",
+        "NgayCapNhat",
+        ("tiep_nhan_tu", "tiep_nhan_den"),
+        ("tu_ngay", "den_ngay"),
+        _dvc_time,
+        lambda text: datetime.strptime(text, "%d/%m/%Y %H:%M:%S").replace(tzinfo=VN),
+        _dvc_fetch,
+        lambda seed: dvc.DvcData(seed, PRESET).applications,
+        97,
     ),
 ]
 

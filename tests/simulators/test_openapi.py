@@ -80,6 +80,12 @@ WINDOW_PARAMETERS = {
         "created_from": ("string", "createdAt"),
         "created_to": ("string", "createdAt"),
     },
+    ("dvc", "/api/dvc/hoso"): {
+        "tu_ngay": ("string", "NgayCapNhat"),
+        "den_ngay": ("string", "NgayCapNhat"),
+        "tiep_nhan_tu": ("string", "NgayTiepNhan"),
+        "tiep_nhan_den": ("string", "NgayTiepNhan"),
+    },
 }
 
 
