@@ -215,7 +215,7 @@ def _get(sims, name: str, path: str, params: dict) -> requests.Response:
     return clients.voso_get(sim, f"{path}?{urlencode(params)}")
 
 
-ERROR_CODES = {"eoffice": "invalid_parameter", "dvc": "invalid_parameter"}
+ERROR_CODES = {"eoffice": "invalid_parameter", "dvc": "invalid_parameter", "postmart": "tham_so_khong_hop_le"}
 # (simulator, path, params, the parameter the error message must name)
 INVALID_WINDOWS = [
     ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "created_from"),
@@ -237,6 +237,15 @@ INVALID_WINDOWS = [
     ),
     ("dvc", "/api/dvc/hoso", {"den_ngay": "01/07/2025"}, "den_ngay"),
     ("dvc", "/api/dvc/danhgia", {"den_ngay": "01/07/2025 00:00:00"}, "tu_ngay"),  # still required
+    ("postmart", "/api/v1/gian-hang", {"tao_tu_ngay": "01/07/2025"}, "tao_tu_ngay"),
+    ("postmart", "/api/v1/san-pham", {"tao_den_ngay": "2025-07-01T00:00:00"}, "tao_den_ngay"),  # no offset
+    (
+        "postmart",
+        "/api/v1/don-hang",
+        {"tao_tu_ngay": "2025-07-02T00:00:00Z", "tao_den_ngay": "2025-07-01T00:00:00Z"},
+        "tao_den_ngay",
+    ),
+    ("postmart", "/api/v1/ho-gia-dinh", {"tu_ngay": "2025-07-01T25:00:00Z"}, "tu_ngay"),
 ]
 
 

@@ -143,6 +143,10 @@ LISTINGS = [
         lambda seed: dvc.DvcData(seed, PRESET).applications,
         97,
     ),
+    _postmart("gian-hang", "shops", "ma_gian_hang", "ngay_tao", 5),
+    _postmart("san-pham", "products", "ma_san_pham", "ngay_tao", 5),
+    _postmart("don-hang", "orders", "ma_don_hang", "ngay_dat", 23),
+    _postmart("ho-gia-dinh", "households", "ma_ho", "ngay_mo_tai_khoan_mua", 97),
 ]
 
 
@@ -158,7 +162,7 @@ def generated(simulators) -> dict[str, list[dict]]:
     return result
 
 
-def serve(simulators, listing: Listing, params: dict, size: int = 250) -> list[dict]:
+def serve(simulators, listing: Listing, params: dict, size: int = 200) -> list[dict]:
     return listing.fetch(simulators.simulators[listing.simulator], listing.path, params, size)
 
 
@@ -242,7 +246,7 @@ def test_paging_a_creation_window_is_stable(simulators, listing):
 
 
 def test_creation_bounds_are_half_open_to_the_second_in_any_accepted_format(simulators, listing):
-    served = serve(simulators, listing, listing.created(*month_window(MONTHS[1])))
+    served = serve(simulators, listing, {})
     record = served[len(served) // 2]
     created, second = listing.parse(record[listing.created_field]), timedelta(seconds=1)
     for fmt in filter(None, (listing.to_param, listing.other_format)):

@@ -86,6 +86,20 @@ WINDOW_PARAMETERS = {
         "tiep_nhan_tu": ("string", "NgayTiepNhan"),
         "tiep_nhan_den": ("string", "NgayTiepNhan"),
     },
+    **{
+        ("postmart", f"/api/v1/{path}"): {
+            "tu_ngay": ("string", "ngay_cap_nhat"),
+            "den_ngay": ("string", "ngay_cap_nhat"),
+            "tao_tu_ngay": ("string", created),
+            "tao_den_ngay": ("string", created),
+        }
+        for path, created in (
+            ("gian-hang", "ngay_tao"),
+            ("san-pham", "ngay_tao"),
+            ("don-hang", "ngay_dat"),
+            ("ho-gia-dinh", "ngay_mo_tai_khoan_mua"),
+        )
+    },
 }
 
 
