@@ -215,7 +215,12 @@ def _get(sims, name: str, path: str, params: dict) -> requests.Response:
     return clients.voso_get(sim, f"{path}?{urlencode(params)}")
 
 
-ERROR_CODES = {"eoffice": "invalid_parameter", "dvc": "invalid_parameter", "postmart": "tham_so_khong_hop_le"}
+ERROR_CODES = {
+    "eoffice": "invalid_parameter",
+    "dvc": "invalid_parameter",
+    "postmart": "tham_so_khong_hop_le",
+    "voso": "invalid_parameter",
+}
 # (simulator, path, params, the parameter the error message must name)
 INVALID_WINDOWS = [
     ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "created_from"),
@@ -246,6 +251,15 @@ INVALID_WINDOWS = [
         "tao_den_ngay",
     ),
     ("postmart", "/api/v1/ho-gia-dinh", {"tu_ngay": "2025-07-01T25:00:00Z"}, "tu_ngay"),
+    ("voso", "/v2/shops", {"created_after": "2025-07-01"}, "created_after"),
+    ("voso", "/v2/products", {"created_before": -1}, "created_before"),
+    (
+        "voso",
+        "/v2/orders",
+        {"created_after": 1751302800000, "created_before": 1751302800000},
+        "created_before",
+    ),
+    ("voso", "/v2/users", {"updated_after": 2, "updated_before": 1}, "updated_before"),
 ]
 
 
@@ -267,4 +281,17 @@ def test_a_dvc_cursor_belongs_to_its_reception_window(simulators):
     assert _get(simulators, "dvc", "/api/dvc/hoso", {**july, "cursor": cursor}).status_code == 200
     august = {**july, "tiep_nhan_tu": "01/08/2025 00:00:00", "tiep_nhan_den": "01/09/2025 00:00:00"}
     other = _get(simulators, "dvc", "/api/dvc/hoso", {**august, "cursor": cursor})
+    assert (other.status_code, other.json()["error"]) == (400, "invalid_cursor")
+
+
+def test_a_voso_next_link_carries_the_creation_window_and_belongs_to_it(simulators):
+    july = {"created_after": 1751302800000, "created_before": 1753981200000, "limit": 10}  # July, +07:00
+    first = _get(simulators, "voso", "/v2/orders", july).json()
+    link = first["next"]
+    assert link and "created_after=1751302800000" in link and "created_before=1753981200000" in link
+    assert "updated_after" not in link, "only the query's own filters"
+    assert clients.voso_get(simulators.simulators["voso"], link).status_code == 200
+    other = clients.voso_get(
+        simulators.simulators["voso"], link.replace("created_after=1751302800000", "created_after=0")
+    )
     assert (other.status_code, other.json()["error"]) == (400, "invalid_cursor")

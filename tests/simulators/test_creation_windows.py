@@ -147,6 +147,10 @@ LISTINGS = [
     _postmart("san-pham", "products", "ma_san_pham", "ngay_tao", 5),
     _postmart("don-hang", "orders", "ma_don_hang", "ngay_dat", 23),
     _postmart("ho-gia-dinh", "households", "ma_ho", "ngay_mo_tai_khoan_mua", 97),
+    _voso("shops", "shops", "shop_id", "created_at", 5),
+    _voso("products", "products", "product_id", "created_at", 5),
+    _voso("orders", "orders", "order_id", "placed_at", 23),
+    _voso("users", "households", "user_id", "buyer_since", 53),
 ]
 
 

@@ -100,6 +100,20 @@ WINDOW_PARAMETERS = {
             ("ho-gia-dinh", "ngay_mo_tai_khoan_mua"),
         )
     },
+    **{
+        ("voso", f"/v2/{path}"): {
+            "updated_after": ("integer", "updated_at"),
+            "updated_before": ("integer", "updated_at"),
+            "created_after": ("integer", created),
+            "created_before": ("integer", created),
+        }
+        for path, created in (
+            ("shops", "created_at"),
+            ("products", "created_at"),
+            ("orders", "placed_at"),
+            ("users", "buyer_since"),
+        )
+    },
 }
 
 
