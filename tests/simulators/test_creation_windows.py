@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sim_clients as clients
 
-from dti_simulators import dvc, eoffice, postmart, voso
+from dti_simulators import dvc, eoffice, postmart, start_simulators, voso
+from dti_simulators.faults import BAD_RECORD_KINDS
 from dti_simulators.presets import get_preset
 from dti_simulators.store import Entity
 
@@ -259,3 +260,38 @@ def test_creation_bounds_are_half_open_to_the_second_in_any_accepted_format(simu
         assert {listing.parse(r[listing.created_field]) for r in that_second} == {created}
         just_before = serve(simulators, listing, listing.created(created - second, created, fmt))
         assert record not in just_before, "the end is exclusive"
+
+
+@pytest.fixture(scope="module")
+def with_bad_records(simulators):
+    """The same four simulators with every kind of bad record injected."""
+    kinds = ",".join(f"{kind}=0.05" for kind in BAD_RECORD_KINDS)
+    with start_simulators(
+        "tiny",
+        simulators.seed,
+        only=("eoffice", "dvc", "postmart", "voso"),
+        faults=f"*:{kinds}",
+        postmart_rate_limit=0,
+        warm_up=False,
+    ) as sims:
+        yield sims
+
+
+def test_a_creation_window_serves_the_genuine_records_plus_the_bad_copies_of_them(
+    simulators, with_bad_records, listing
+):
+    bad_keys = set()
+    for month in MONTHS:
+        window = listing.created(*month_window(month))
+        genuine = by_key(listing, serve(simulators, listing, window))
+        served = by_key(listing, serve(with_bad_records, listing, window))
+        assert {k: r for k, r in served.items() if not k.startswith("BAD-")} == genuine, month
+        bad = {k for k in served if k.startswith("BAD-")}
+        # BAD-<kind>-<genuine key>: a bad copy comes in the window of its genuine record's creation
+        assert {k.split("-", 2)[2] for k in bad} <= set(genuine), month
+        bad_keys |= bad
+    entity = listing.entity(simulators.seed).shape
+    listed = {
+        e.key for e in with_bad_records.manifest() if (e.source, e.entity) == (entity.source, entity.entity)
+    }
+    assert bad_keys == listed and bad_keys, "exactly the listed bad records, over all months"
