@@ -146,11 +146,13 @@ def test_a_gap_month_is_refused_naming_what_to_extract(empty_warehouse):
     with pytest.raises(CompletenessError) as refused:
         refresh(empty_warehouse, JULY)
     message = str(refused.value)
-    # August's run loaded July's windows (August looks back to them); only July's own exports
-    # and its snapshot-free sources are missing: the handbook
+    # August's run loaded July's windows of everything August looks back to; July's own
+    # ratings (they look back nowhere) and its handbook exports are missing
     assert "handbook.cells: the export of 2025-07: not loaded; run extract_handbook for 2025-07" in message
     assert "(dti extract --source handbook --from 2025-07 --to 2025-07)" in message
+    assert "dvc.ratings: created in 2025-07: not loaded; run extract_dvc for 2025-07" in message
     assert [line.split(":")[0].strip() for line in message.splitlines()[1:-1]] == [
+        "dvc.ratings",
         "handbook.cells",
         "handbook.members",
         "handbook.activity",
@@ -158,7 +160,7 @@ def test_a_gap_month_is_refused_naming_what_to_extract(empty_warehouse):
     for month in (JUNE, AUGUST):
         assert_equals_truth(empty_warehouse, month)
     assert [m for m, *_ in publications(empty_warehouse)] == ["2025-06", "2025-08"]
-    extract(JULY, only=("handbook",))
+    extract(JULY, only=("dvc", "handbook"))
     refresh(empty_warehouse, JULY)
     assert_equals_truth(empty_warehouse, JULY)
 

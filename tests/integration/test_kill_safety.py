@@ -35,10 +35,10 @@ CHILD = textwrap.dedent(
     import sys
     from datetime import datetime
     from dti_pipeline.extract.run import extract_window
-    from dti_pipeline.months import LOCAL_TZ
-from dti_pipeline.needs import Window
-    extract_entity("eoffice", "documents", datetime.fromisoformat(sys.argv[1]),
-                   datetime.fromisoformat(sys.argv[2]), run_id="to-be-killed")
+    from dti_pipeline.needs import Window
+    window = Window("eoffice", "documents", "created", datetime.fromisoformat(sys.argv[1]),
+                    datetime.fromisoformat(sys.argv[2]))
+    extract_window(window, run_id="to-be-killed")
     """
 )
 
