@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dti_pipeline import units
-from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
+from dti_pipeline.sources.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 _PASSED_MAX = 1 << 16  # values remembered per field: a few MB at most
