@@ -38,7 +38,7 @@ labelled as (
             when 'per_shop' then 'trên một gian hàng / per shop'
             when 'vnd_per_person' then 'đồng trên một người / VND per person'
             else unit
-        end as unit_label,
+        end as unit_of_measure_label,
         case direction
             when 'higher_is_better' then 'càng cao càng tốt / higher is better'
             when 'lower_is_better' then 'càng thấp càng tốt / lower is better'

@@ -74,7 +74,7 @@ labelled as (
             when 'per_shop' then 'trên một gian hàng / per shop'
             when 'vnd_per_person' then 'đồng trên một người / VND per person'
             else indicators.unit
-        end as unit_label,
+        end as unit_of_measure_label,
         facts.numerator,
         facts.denominator,
         facts.indicator_value,

@@ -51,6 +51,7 @@ labelled as (
         end as unit_level_label,
         facts.unit_code,
         facts.unit_name,
+        facts.unit_name || ' (' || facts.unit_code || ')' as unit_label,
         facts.province_code,
         units.province_name,
         units.latitude,

@@ -1,0 +1,129 @@
+"""Prepare Superset for the DTI dashboards, in Superset's own Python (run before the server).
+
+One process, in the app's context: migrate the metadata database and sync roles (once per
+Superset version), create or reset the admin login, register the warehouse as the read-only
+role dti_bi_reader, import the dashboards (dashboards.py) over whatever is there, then read
+each dataset's columns from the warehouse and give them their bilingual labels.
+
+Environment: SUPERSET_CONFIG_PATH (superset_config.py beside this file), DTI_SUPERSET_HOME,
+DTI_BI_DATABASE_URI (postgresql+psycopg2://dti_bi_reader:<password>@host:port/db),
+DTI_SUPERSET_ADMIN_USER (default admin) and DTI_SUPERSET_ADMIN_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine.url import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dashboards  # noqa: E402 (beside this file, in every deployment)
+
+log = logging.getLogger("dti.bi")
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"error: {name} is not set (`dti bi` sets it; docker-compose.yml reads it from .env)")
+    return value
+
+
+def migrate(home: Path) -> None:
+    """`superset db upgrade` and `superset init`, once per Superset version.
+
+    With DTI_SUPERSET_TEMPLATE, the freshly initialised metadata database is also copied
+    there: a new home starts from that copy (`dti bi`, the tests) instead of migrating again.
+    """
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    import superset
+    from superset import appbuilder, security_manager
+
+    marker = home / f".initialised-{current_app.config['VERSION_STRING']}"
+    if marker.exists():
+        return
+    upgrade(directory=str(Path(superset.__file__).parent / "migrations"))
+    appbuilder.add_permissions(update_perms=True)
+    security_manager.sync_role_definitions()
+    marker.touch()
+    template = os.environ.get("DTI_SUPERSET_TEMPLATE")
+    database = home / "superset.db"
+    if template and database.exists() and not Path(template).exists():
+        shutil.copyfile(database, f"{template}.tmp")
+        os.replace(f"{template}.tmp", template)
+
+
+def admin(user: str, password: str) -> None:
+    from superset import security_manager
+    from superset.extensions import db
+
+    found = security_manager.find_user(username=user)
+    if found is None:
+        role = security_manager.find_role("Admin")
+        security_manager.add_user(user, "DTI", "Admin", f"{user}@dti.local", role, password=password)
+    else:
+        security_manager.reset_password(found.id, password)
+    db.session.commit()
+
+
+def import_dashboards(uri: str, user: str) -> None:
+    """The warehouse first (a dashboard import never overwrites a database), then the rest."""
+    from flask import g
+
+    from superset import security_manager
+    from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+    from superset.commands.database.importers.v1 import ImportDatabasesCommand
+
+    g.user = security_manager.find_user(username=user)  # imports are made as the admin
+    url = make_url(uri)
+    masked = url.set(password="XXXXXXXXXX").render_as_string(hide_password=False)
+    contents = dashboards.bundle(masked)
+    passwords = {"databases/dti_warehouse.yaml": url.password or ""}
+    database = {
+        "metadata.yaml": contents["metadata.yaml"].replace("type: Dashboard", "type: Database"),
+        "databases/dti_warehouse.yaml": contents["databases/dti_warehouse.yaml"],
+    }
+    ImportDatabasesCommand(database, passwords=passwords, overwrite=True).run()
+    ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
+
+
+def refresh_datasets() -> None:
+    """Columns as the warehouse has them now, with their labels."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    for view in dashboards.DATASETS:
+        dataset = db.session.query(SqlaTable).filter_by(schema=dashboards.SCHEMA, table_name=view).one()
+        dataset.fetch_metadata()
+        for column in dataset.columns:
+            column.verbose_name = dashboards.COLUMN_LABELS.get(column.column_name)
+            column.is_dttm = column.column_name == "month" or column.is_dttm
+        db.session.commit()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    home = Path(_required("DTI_SUPERSET_HOME"))
+    uri = _required("DTI_BI_DATABASE_URI")
+    user = os.environ.get("DTI_SUPERSET_ADMIN_USER", "admin")
+    password = _required("DTI_SUPERSET_ADMIN_PASSWORD")
+
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        migrate(home)
+        admin(user, password)
+        import_dashboards(uri, user)
+        refresh_datasets()
+    log.info("superset: %d dashboards imported", len(dashboards.dashboards()))
+
+
+if __name__ == "__main__":
+    main()
