@@ -360,7 +360,8 @@ def _charts() -> dict[str, Chart]:
         ),
         bars(
             "overview_coverage",
-            "Độ phủ và độ đầy đủ dữ liệu các xã theo tỉnh / Coverage and completeness of communes by province",
+            "Độ phủ và độ đầy đủ dữ liệu các xã theo tỉnh / "
+            "Coverage and completeness of communes by province",
             "bi_unit_monthly",
             "province_name",
             [
@@ -444,7 +445,8 @@ def _charts() -> dict[str, Chart]:
         ),
         lines(
             "trend_pillars",
-            "Điểm trụ cột theo tháng (TB các tỉnh đã chọn) / Pillar scores per month (mean of the provinces chosen)",
+            "Điểm trụ cột theo tháng (TB các tỉnh đã chọn) / "
+            "Pillar scores per month (mean of the provinces chosen)",
             "bi_pillar_monthly",
             metric("AVG(pillar_score)", "Điểm TB / Mean score"),
             ["pillar_label"],
@@ -485,7 +487,15 @@ def _charts() -> dict[str, Chart]:
             "status_catalogue",
             "Danh mục chỉ số / Indicator catalogue",
             "bi_indicator_catalogue",
-            ["pillar_label", "indicator_label", "unit_of_measure_label", "direction_label", "target", "weight", "source"],
+            [
+                "pillar_label",
+                "indicator_label",
+                "unit_of_measure_label",
+                "direction_label",
+                "target",
+                "weight",
+                "source",
+            ],
             [("pillar_label", True), ("indicator_label", True)],
             width=7,
             height=70,
@@ -728,4 +738,6 @@ def bundle(database_uri: str) -> dict[str, str]:
         for chart in dashboard.charts:
             files[f"charts/{chart.key}.yaml"] = _chart(chart, ids[chart.key])
         files[f"dashboards/{dashboard.slug}.yaml"] = _dashboard(dashboard, ids)
-    return {path: yaml.safe_dump(content, allow_unicode=True, sort_keys=False) for path, content in files.items()}
+    return {
+        path: yaml.safe_dump(content, allow_unicode=True, sort_keys=False) for path, content in files.items()
+    }

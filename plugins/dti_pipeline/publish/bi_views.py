@@ -49,7 +49,9 @@ def _docs() -> dict[str, tuple[str | None, dict[str, str]]]:
     found = {}
     for source in document.get("sources", []):
         for table in source.get("tables", []):
-            columns = {c["name"]: c["description"].strip() for c in table.get("columns", []) if c.get("description")}
+            columns = {
+                c["name"]: c["description"].strip() for c in table.get("columns", []) if c.get("description")
+            }
             found[table["name"]] = ((table.get("description") or "").strip() or None, columns)
     return found
 
