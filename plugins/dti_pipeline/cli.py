@@ -363,11 +363,14 @@ def dbt(args) -> None:
     from dti_pipeline import runtime
     from dti_pipeline.paths import DBT_PROJECT_DIR
 
-    if list(args) == ["docs"]:
+    if args and args[0] == "docs" and (len(args) == 1 or args[1].startswith("-")):
+        extra = list(args[1:])  # e.g. --target-path elsewhere
+        target = Path(extra[extra.index("--target-path") + 1]) if "--target-path" in extra else None
         url = runtime.use_warehouse()
-        code = runtime.run_dbt(["docs", "generate", "--static", "--quiet"], url, check=False)
+        code = runtime.run_dbt(["docs", "generate", "--static", "--quiet", *extra], url, check=False)
         if code == 0:
-            click.echo(f"dbt docs: {DBT_PROJECT_DIR / 'target' / 'static_index.html'}")
+            site = (target or DBT_PROJECT_DIR / "target") / "static_index.html"
+            click.echo(f"dbt docs: {site.resolve()} (one file; opens offline)")
         sys.exit(code)
     offline = bool(args) and args[0] in {"parse", "deps", "clean", "--version"}
     url = None if offline else runtime.use_warehouse()
