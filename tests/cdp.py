@@ -43,7 +43,7 @@ class CdpError(RuntimeError):
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise CdpError("Chromium is not installed: `apt-get install -y chromium` (make test-bi does it)")
+        raise CdpError("Chromium is not installed: `apt-get install -y chromium` (make test and make test-bi do it)")
     return found
 
 
@@ -110,12 +110,16 @@ class Browser:
     def wait_for(self, expression: str, timeout: float = 60, what: str = "") -> object:
         """Poll a JavaScript expression until it is truthy; its value."""
         deadline = time.monotonic() + timeout
+        last = ""
         while time.monotonic() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except CdpError as exc:  # e.g. the page is still loading: no body yet
+                value, last = None, f" (last: {str(exc)[:300]})"
             if value:
                 return value
             time.sleep(0.25)
-        raise CdpError(f"timed out after {timeout:.0f} s waiting for {what or expression}")
+        raise CdpError(f"timed out after {timeout:.0f} s waiting for {what or expression}{last}")
 
     def type_into(self, selector: str, text: str) -> None:
         """Focus an input and type as a person would (React sees real input events)."""
