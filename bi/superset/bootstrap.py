@@ -108,7 +108,13 @@ def refresh_datasets() -> None:
 
     for view in dashboards.DATASETS:
         dataset = db.session.query(SqlaTable).filter_by(schema=dashboards.SCHEMA, table_name=view).one()
-        dataset.fetch_metadata()
+        try:
+            dataset.fetch_metadata()
+        except Exception as exc:  # Superset wraps the driver's error in several ways
+            sys.exit(
+                f"error: cannot read {dashboards.SCHEMA}.{view} as the BI reader ({exc}). The BI views "
+                "are defined when a month is published (the refresh DAG, `make demo`): publish first."
+            )
         for column in dataset.columns:
             column.verbose_name = dashboards.COLUMN_LABELS.get(column.column_name)
             column.is_dttm = column.column_name == "month" or column.is_dttm
