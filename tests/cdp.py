@@ -43,7 +43,7 @@ class CdpError(RuntimeError):
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise CdpError("Chromium is not installed: `apt-get install -y chromium` (make test and make test-bi do it)")
+        raise CdpError("Chromium is not installed: `apt-get install -y chromium` (make test does it)")
     return found
 
 

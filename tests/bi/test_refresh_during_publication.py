@@ -25,9 +25,9 @@ VIEWS = ("bi_unit_monthly", "bi_province_ranking", "bi_pillar_monthly", "bi_indi
 
 
 def _dataset_ids(api, stack) -> dict[str, int]:
-    found = api.get(
-        f"{stack.base_url}/api/v1/dataset/", params={"q": "(page_size:100)"}, timeout=30
-    ).json()["result"]
+    found = api.get(f"{stack.base_url}/api/v1/dataset/", params={"q": "(page_size:100)"}, timeout=30).json()[
+        "result"
+    ]
     return {d["table_name"]: d["id"] for d in found if d["table_name"] in VIEWS}
 
 
