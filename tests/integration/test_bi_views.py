@@ -104,3 +104,48 @@ def test_the_bi_reader_reads_every_view_and_changes_none(reader):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("set default_transaction_read_only = off")
             conn.execute("drop view dti_mart.bi_unit_monthly")
+
+
+def _contract_tables() -> dict[str, list[tuple[str, str]]]:
+    """The marts' columns as dbt declares them: contracts, and dim_indicator's select list."""
+    import re
+
+    import yaml
+
+    from dti_pipeline.paths import DBT_PROJECT_DIR
+
+    marts = DBT_PROJECT_DIR / "models" / "marts"
+    document = yaml.safe_load((marts / "_marts__models.yml").read_text(encoding="utf-8"))
+    tables = {
+        model["name"]: [(c["name"], c["data_type"]) for c in model["columns"]]
+        for model in document["models"]
+        if model.get("config", {}).get("contract", {}).get("enforced")
+    }
+    select = (marts / "dim_indicator.sql").read_text(encoding="utf-8").split("joined as")[1]
+    names = re.findall(r"(?:\.|as )([a-z_]+),?$", select, re.M)
+    tables["dim_indicator"] = [(n, "text") for n in dict.fromkeys(names)]
+    return tables
+
+
+def test_the_views_fit_the_marts_as_dbt_declares_them(warehouse):
+    """The synthetic mart is smaller than dbt's: the views must also fit the real columns."""
+    numeric = ("numeric", "integer", "double precision")
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("create schema dti_build")
+        for table, columns in _contract_tables().items():
+            body = ", ".join(f"{name} {'text' if name == 'weight' else kind}" for name, kind in columns)
+            conn.execute(f"create table dti_build.{table} ({body})")
+            values = ", ".join(
+                "%(month)s"
+                if name == "month"
+                else "'1.0.0'"
+                if name == "methodology_version"
+                else "0"
+                if kind.startswith(numeric)
+                else "null"
+                for name, kind in columns
+            )
+            conn.execute(f"insert into dti_build.{table} values ({values})", {"month": AUGUST})
+        conn.commit()
+        publish_month(conn, AUGUST, run_id="contracts")
+        assert missing_views(conn) == []
