@@ -412,6 +412,11 @@ def bi(port: int) -> None:
     click.echo(f"Superset: {base}/dashboard/list/  (user {bi_server.ADMIN_USER}, password {password})")
     click.echo(f"warehouse: {bi_server.reader_login(reader)} (read-only, dti_mart only)")
     click.echo(f"log: {state / 'superset.log'}; Ctrl-C to stop")
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # stopped by a supervisor: stop Superset too
     try:
         process.wait()
     except KeyboardInterrupt:
