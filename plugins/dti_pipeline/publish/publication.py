@@ -11,6 +11,8 @@ Every publication records its month, publish time, run, methodology version, con
 row counts and what the gates found; earlier versions stay retrievable by publication_id
 (`dti_mart.<fact>_versions`). Republishing identical content is a no-op.
 
+The same transaction (re)defines the thin BI views `dti_mart.bi_*` (publish/bi_views.py).
+
 Readers are never locked out by routine publications: the views are only (re)defined when
 their definition changes, dimensions are only rewritten when their content changes, and
 the session gives up on a lock after `lock_timeout` (a transient error, retried).
@@ -27,6 +29,7 @@ import psycopg
 from psycopg import sql
 
 from dti_pipeline.months import format_month
+from dti_pipeline.publish.bi_views import define_bi_views, drop_bi_views
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 
 BUILD_SCHEMA = "dti_build"
@@ -202,7 +205,9 @@ def _ensure_view(conn: psycopg.Connection, name: str, select: sql.Composable, co
         with conn.transaction():
             conn.execute(sql.SQL("create or replace view {} as ").format(target) + sql.SQL(text))
     except psycopg.errors.InvalidTableDefinition:
-        # columns were removed or reordered: only a new view can say so
+        # columns were removed or reordered: only a new view can say so. The BI views that
+        # read it go too and are defined again at the end of the publication.
+        drop_bi_views(conn)
         conn.execute(sql.SQL("drop view if exists {}").format(target))
         conn.execute(sql.SQL("create view {} as ").format(target) + sql.SQL(text))
     conn.execute(
@@ -248,6 +253,7 @@ def _publish_dimension(conn: psycopg.Connection, dim: str) -> None:
     build_cols = _columns(conn, BUILD_SCHEMA, dim)
     mart_cols = _columns(conn, MART_SCHEMA, dim)
     if mart_cols and mart_cols != build_cols:
+        drop_bi_views(conn)  # defined again at the end of the publication
         conn.execute(sql.SQL("drop table {}").format(mart))  # the dimension's shape changed
         mart_cols = []
     if not mart_cols:
@@ -323,6 +329,7 @@ def publish_month(
             (month,),
         ).fetchone()
         if current and current[2] == digest and current[3] == methodology_version:
+            define_bi_views(conn)  # a new release's BI views, on the same content
             return Publication(
                 current[0],
                 format_month(month),
@@ -367,6 +374,7 @@ def publish_month(
         for dim in dimensions(conn):
             _publish_dimension(conn, dim)
         _publication_view(conn)
+        define_bi_views(conn)
     return Publication(
         publication_id,
         format_month(month),
