@@ -87,7 +87,8 @@ _NO_IO_PROBE = textwrap.dedent(
     before = set(sys.modules)
     bag = DagBag(dag_folder=sys.argv[1])
     added = set(sys.modules) - before
-    heavy = sorted(m for m in added if m.split(".")[0] in ("dbt", "pandas", "plotly", "uvicorn", "dti_simulators"))
+    heavy_packages = ("dbt", "pandas", "plotly", "uvicorn", "dti_simulators")
+    heavy = sorted(m for m in added if m.split(".")[0] in heavy_packages)
     print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                       "dags": sorted(bag.dag_ids), "calls": calls, "heavy_imports": heavy}))
     """
