@@ -18,6 +18,9 @@ provinces as (
         fct.dti_score_change,
         fct.dti_rank_change,
         fct.completeness,
+        fct.coverage,
+        fct.is_partial,
+        fct.partial_sources,
         fct.publication_id
     from dti_mart.fct_dti_monthly as fct
     where fct.unit_level = 'province'
@@ -58,6 +61,9 @@ ranked as (
         provinces.dti_score_change,
         provinces.dti_rank_change,
         provinces.completeness,
+        provinces.coverage,
+        case when provinces.is_partial then 'một phần / partial: ' || provinces.partial_sources end
+            as partial_history,
         provinces.publication_id
     from provinces
     left join uncertainty
