@@ -116,6 +116,21 @@ def dimensions(conn: psycopg.Connection) -> list[str]:
     return [*(d for d in CORE_DIMENSIONS if d in found), *(d for d in found if d not in CORE_DIMENSIONS)]
 
 
+def _rows_hash(
+    conn: psycopg.Connection, table: sql.Composable, columns: list[str], where: str, value
+) -> tuple[str, int]:
+    """md5 over the selected rows of `columns`, in a canonical order, and their count: the one
+    definition of a fact's content, for a build and for a published version alike."""
+    row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    return conn.execute(
+        sql.SQL(
+            "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')), count(*) "
+            "from (select {} as r from {} where {} = %s) as rows"
+        ).format(row, table, sql.Identifier(where)),
+        (value,),
+    ).fetchone()
+
+
 def content_hash(conn: psycopg.Connection, month: date, schema: str = BUILD_SCHEMA) -> tuple[str, dict]:
     """md5 over every fact row of the month, in a canonical order, and the row counts."""
     parts, counts = [], {}
@@ -123,14 +138,7 @@ def content_hash(conn: psycopg.Connection, month: date, schema: str = BUILD_SCHE
         columns = [c for c, _ in _columns(conn, schema, fact) if c != "publication_id"]
         if not columns:
             raise NothingToPublish(f"{schema}.{fact} does not exist: run the dbt build first")
-        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-        digest, count = conn.execute(
-            sql.SQL(
-                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')), count(*) "
-                "from (select {} as r from {} where month = %s) as rows"
-            ).format(row, _ident(schema, fact)),
-            (month,),
-        ).fetchone()
+        digest, count = _rows_hash(conn, _ident(schema, fact), columns, "month", month)
         parts.append(f"{fact}:{digest}")
         counts[fact] = count
     digest = conn.execute("select md5(%s)", ("|".join(parts),)).fetchone()[0]
@@ -405,14 +413,8 @@ def published_hash(conn: psycopg.Connection, publication_id: int) -> str:
         columns = [c for c, _ in _columns(conn, BUILD_SCHEMA, fact)] or [
             c for c, _ in _columns(conn, PUBLISH_SCHEMA, f"{fact}_versions") if c != "publication_id"
         ]
-        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-        digest = conn.execute(
-            sql.SQL(
-                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) "
-                "from (select {} as r from {} where publication_id = %s) as rows"
-            ).format(row, _ident(PUBLISH_SCHEMA, f"{fact}_versions")),
-            (publication_id,),
-        ).fetchone()[0]
+        versions = _ident(PUBLISH_SCHEMA, f"{fact}_versions")
+        digest, _ = _rows_hash(conn, versions, columns, "publication_id", publication_id)
         parts.append(f"{fact}:{digest}")
     return conn.execute("select md5(%s)", ("|".join(parts),)).fetchone()[0]
 
