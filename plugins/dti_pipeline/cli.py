@@ -175,6 +175,19 @@ def serve(
     click.echo("stopped")
 
 
+@sources.command("write-dbt")
+def write_dbt() -> None:
+    """Write dbt's sources of the raw tables (models/staging/<source>/) from sources.yml."""
+    from dti_pipeline.sources.spec import load_sources
+    from dti_pipeline.transform.dbt_sources import write_dbt_sources
+
+    changed = write_dbt_sources(load_sources())
+    for path in changed:
+        click.echo(f"written {path}")
+    if not changed:
+        click.echo("the dbt sources already match include/config/sources.yml")
+
+
 @sources.command("truth")
 @click.option("--month", required=True, help="YYYY-MM, a month of the preset.")
 @click.option("--preset", default="tiny", show_default=True)

@@ -106,3 +106,12 @@ def test_every_configurable_scheme_and_paginator_has_an_implementation():
 
     assert set(AUTH_SCHEMES) == set(AUTH_TYPES.values())
     assert set(PAGINATORS) == set(PAGINATOR_TYPES.values())
+
+
+def test_the_dbt_sources_are_the_ones_the_spec_gives():
+    """The raw tables are declared once (sources.yml); dbt's sources are written from it."""
+    from dti_pipeline.transform.dbt_sources import source_file, source_yaml
+
+    for spec in load_sources().values():
+        committed = source_file(spec).read_text(encoding="utf-8")
+        assert committed == source_yaml(spec), f"{source_file(spec)} is stale: run `dti sources write-dbt`"
