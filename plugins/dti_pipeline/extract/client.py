@@ -39,8 +39,9 @@ from dti_pipeline.extract.errors import (
     SourceUnreachable,
     TransientError,
 )
-from dti_pipeline.extract.paginators import PAGINATORS, Page, dig
+from dti_pipeline.extract.paginators import PAGINATORS, dig
 from dti_pipeline.months import LOCAL_TZ
+from dti_pipeline.pages import Page
 from dti_pipeline.sources.formats import format_time
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 

@@ -11,12 +11,12 @@ import csv
 import gzip
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dti_pipeline.extract.errors import ContractChanged, ExtractError
+from dti_pipeline.pages import MalformedRow, Page
 from dti_pipeline.sources.client_config import (
     CursorPaginator,
     ExportFilesPaginator,
@@ -28,22 +28,6 @@ from dti_pipeline.sources.client_config import (
 if TYPE_CHECKING:
     from dti_pipeline.extract.client import SourceClient
     from dti_pipeline.sources.spec import EntitySpec
-
-
-class MalformedRow(dict):
-    """A CSV row whose number of fields differs from the header's: its values cannot be
-    trusted to sit under the right names, so the loader quarantines it whole."""
-
-    def __init__(self, row: dict, problem: str):
-        super().__init__(row)
-        self.problem = problem
-
-
-@dataclass
-class Page:
-    number: int
-    records: list[Any]
-    reported_total: int | None
 
 
 def dig(document: Any, path: str) -> Any:
