@@ -18,11 +18,12 @@
     )
 {%- endmacro %}
 
-{#- Rows that came from the loads whose data interval starts in the build month (load ids
-    are global, so one ledger lookup serves every staging table; load_id is indexed). -#}
+{#- Rows that came from the loads whose window ends in the build month (load ids are global,
+    so one ledger lookup serves every staging table; load_id is indexed). A stock's first
+    window, open below, ends in the source's first month. -#}
 {% macro from_build_month_loads(load_id_column='load_id') -%}
     {{ load_id_column }} in (
         select ledger.load_id from {{ source('pipeline', 'load_ledger') }} as ledger
-        where {{ in_build_month(local_month('ledger.interval_start')) }}
+        where {{ in_build_month(local_month("ledger.interval_end - interval '1 second'")) }}
     )
 {%- endmacro %}

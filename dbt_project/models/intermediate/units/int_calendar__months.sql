@@ -1,5 +1,7 @@
-{#- The months being built: the one given in var('month'), or every local month that has
-    a current load of any source. -#}
+{#- The months being built: the one given in var('month'), or every local month that a
+    current load of any source ends in. A load's month is the month its window ends in: a
+    stock's first window starts in 1970 (everything created before the source's first month)
+    and counts for that first month only. -#}
 with
 
 {% if build_month() %}
@@ -19,7 +21,7 @@ with
     bounds as (
 
         select
-            min({{ local_month('interval_start') }}) as first_month,
+            min({{ local_month('interval_end - interval \'1 second\'') }}) as first_month,
             max({{ local_month('interval_end - interval \'1 second\'') }}) as last_month
         from loads
 
