@@ -10,6 +10,7 @@ the pipeline never sees.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,10 @@ def run(postgres_server, airflow_db):
     ):
         mp.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", url)
         runtime.set_source_connections(sims.connections())
-        specs = load_sources()
+        # small pages: a tiny month is then dozens of requests per source, so that the faults
+        # (drawn per request) certainly happen, mid-window too
+        specs = {name: _small_pages(spec) for name, spec in load_sources().items()}
+        mp.setattr("dti_pipeline.extract.run.load_sources", lambda: specs)
 
         def extract(spec):
             backfill_direct(spec, MONTHS, "test-faults")
@@ -61,6 +65,14 @@ def run(postgres_server, airflow_db):
         for key in [k for k in __import__("os").environ if k.startswith("AIRFLOW_CONN_DTI_")]:
             if key not in ("AIRFLOW_CONN_DTI_PII_KEY",):
                 mp.delenv(key, raising=False)
+
+
+def _small_pages(spec):
+    paginator = spec.paginator
+    for size_field in ("limit", "size"):
+        if hasattr(paginator, size_field):
+            paginator = dataclasses.replace(paginator, **{size_field: 40})
+    return dataclasses.replace(spec, paginator=paginator)
 
 
 def _query(url: str, sql: str, params: tuple = ()) -> list[tuple]:

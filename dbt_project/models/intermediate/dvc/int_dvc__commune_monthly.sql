@@ -106,20 +106,7 @@ rated as (
 
 unit_months as (
 
-    select
-        month,
-        commune_code
-    from received
-    union
-    select
-        month,
-        commune_code
-    from settled
-    union
-    select
-        month,
-        commune_code
-    from rated
+    {{ unit_months_of(['received', 'settled', 'rated']) }}
 
 ),
 
@@ -137,13 +124,7 @@ joined as (
         coalesce(settled.applications_results_digitised, 0) as applications_results_digitised,
         coalesce(rated.ratings, 0) as ratings,
         coalesce(rated.ratings_satisfied, 0) as ratings_satisfied
-    from unit_months
-    left join received
-        on unit_months.month = received.month and unit_months.commune_code = received.commune_code
-    left join settled
-        on unit_months.month = settled.month and unit_months.commune_code = settled.commune_code
-    left join rated
-        on unit_months.month = rated.month and unit_months.commune_code = rated.commune_code
+    {{ left_join_on_unit_month('unit_months', ['received', 'settled', 'rated']) }}
 
 )
 

@@ -160,15 +160,9 @@ joined as (
         coalesce(order_figures.sales_completed_vnd, 0) as sales_completed_vnd,
         coalesce(household_figures.households_buyer, 0) as households_buyer,
         coalesce(household_figures.households_payment, 0) as households_payment
-    from covered
-    left join shop_figures
-        on covered.month = shop_figures.month and covered.commune_code = shop_figures.commune_code
-    left join listed_products
-        on covered.month = listed_products.month and covered.commune_code = listed_products.commune_code
-    left join order_figures
-        on covered.month = order_figures.month and covered.commune_code = order_figures.commune_code
-    left join household_figures
-        on covered.month = household_figures.month and covered.commune_code = household_figures.commune_code
+    {{ left_join_on_unit_month(
+        'covered', ['shop_figures', 'listed_products', 'order_figures', 'household_figures']
+    ) }}
 
 )
 

@@ -96,20 +96,7 @@ officials as (
 
 unit_months as (
 
-    select
-        month,
-        commune_code
-    from created
-    union
-    select
-        month,
-        commune_code
-    from due
-    union
-    select
-        month,
-        commune_code
-    from officials
+    {{ unit_months_of(['created', 'due', 'officials']) }}
 
 ),
 
@@ -127,13 +114,7 @@ joined as (
         coalesce(created.officials_active, 0) as officials_active,
         officials.accounts_existing,
         officials.accounts_with_certificate
-    from unit_months
-    left join created
-        on unit_months.month = created.month and unit_months.commune_code = created.commune_code
-    left join due
-        on unit_months.month = due.month and unit_months.commune_code = due.commune_code
-    left join officials
-        on unit_months.month = officials.month and unit_months.commune_code = officials.commune_code
+    {{ left_join_on_unit_month('unit_months', ['created', 'due', 'officials']) }}
 
 )
 

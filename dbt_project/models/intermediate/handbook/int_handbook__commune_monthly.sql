@@ -107,11 +107,7 @@ joined as (
         coalesce(member_figures.members, 0) as members,
         coalesce(member_figures.members_with_account, 0) as members_with_account,
         coalesce(member_figures.members_active, 0) as members_active
-    from cell_figures
-    left join member_figures
-        on
-            cell_figures.month = member_figures.month
-            and cell_figures.commune_code = member_figures.commune_code
+    {{ left_join_on_unit_month('cell_figures', ['member_figures']) }}
 
 )
 

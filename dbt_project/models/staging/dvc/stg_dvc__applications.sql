@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='application_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['application_id'], 'unique': true},
             {'columns': ['received_month']},
@@ -60,9 +58,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (application_id) *
-    from renamed
-    order by application_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'application_id') }}
 
 ),
 

@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='rating_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['rating_id'], 'unique': true},
             {'columns': ['rated_month']},
@@ -44,9 +42,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (rating_id) *
-    from renamed
-    order by rating_id asc, rated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'rating_id', changed_at='rated_at') }}
 
 ),
 

@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='document_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['document_id'], 'unique': true},
             {'columns': ['created_month']},
@@ -55,9 +53,7 @@ renamed as (
 latest as (
 
     -- a document is landed again each time it changes: keep its latest version
-    select distinct on (document_id) *
-    from renamed
-    order by document_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'document_id') }}
 
 ),
 

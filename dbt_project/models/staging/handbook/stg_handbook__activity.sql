@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key=['export_month', 'member_id'],
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['export_month', 'member_id'], 'unique': true},
             {'columns': ['load_id']},

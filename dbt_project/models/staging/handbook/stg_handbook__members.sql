@@ -2,9 +2,7 @@
     they still join (the same person has the same token) but say nothing by themselves. -#}
 {{
     config(
-        materialized='incremental',
         unique_key=['export_month', 'member_id'],
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['export_month', 'member_id'], 'unique': true},
             {'columns': ['load_id']},

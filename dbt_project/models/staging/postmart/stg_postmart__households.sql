@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='household_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['household_id'], 'unique': true},
             {'columns': ['load_id']},
@@ -45,9 +43,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (household_id) *
-    from renamed
-    order by household_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'household_id') }}
 
 ),
 

@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='order_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['order_id'], 'unique': true},
             {'columns': ['load_id']},
@@ -48,9 +46,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (order_id) *
-    from renamed
-    order by order_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'order_id') }}
 
 )
 

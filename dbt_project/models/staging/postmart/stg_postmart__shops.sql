@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='shop_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['shop_id'], 'unique': true},
             {'columns': ['load_id']},
@@ -47,9 +45,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (shop_id) *
-    from renamed
-    order by shop_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'shop_id') }}
 
 ),
 

@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='product_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['product_id'], 'unique': true},
             {'columns': ['load_id']},
@@ -50,9 +48,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (product_id) *
-    from renamed
-    order by product_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'product_id') }}
 
 )
 

@@ -1,8 +1,6 @@
 {{
     config(
-        materialized='incremental',
         unique_key='user_id',
-        incremental_strategy='delete+insert',
         indexes=[
             {'columns': ['user_id'], 'unique': true},
             {'columns': ['load_id']},
@@ -49,9 +47,7 @@ renamed as (
 
 latest as (
 
-    select distinct on (user_id) *
-    from renamed
-    order by user_id asc, updated_at desc, extracted_at desc
+    {{ latest_version('renamed', 'user_id') }}
 
 )
 
