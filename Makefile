@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# celery and fab: the deployment's executor and auth manager, which `make test-deploy` starts
+EXTRAS := dev,celery,fab
 
 .PHONY: demo test lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart
 
@@ -18,7 +20,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -56,7 +58,7 @@ bench-simulators: $(STAMP)
 	$(BIN)/python bench/bench_simulators.py
 
 bench-extract: $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[$(EXTRAS),bench]"
 	$(BIN)/python bench/bench_extract.py
 
 bench-refresh: $(STAMP)
@@ -69,5 +71,5 @@ bench-mart: $(STAMP)
 lock:
 	rm -rf /tmp/dti-lock && $(PYTHON) -m venv /tmp/dti-lock
 	/tmp/dti-lock/bin/pip install --quiet --upgrade pip
-	/tmp/dti-lock/bin/pip install --quiet -e ".[dev]"
+	/tmp/dti-lock/bin/pip install --quiet -e ".[$(EXTRAS)]"
 	/tmp/dti-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
