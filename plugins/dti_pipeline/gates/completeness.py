@@ -19,12 +19,13 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import LOCAL_TZ, format_month, month_bounds
 from dti_pipeline.schedules import Interval, scheduled_intervals
 from dti_pipeline.sources.spec import SourceSpec
 
 
-class CompletenessError(RuntimeError):
+class CompletenessError(PermanentError, RuntimeError):
     """The month's raw data is incomplete: a rerun of the refresh cannot fix it, an extract can."""
 
 

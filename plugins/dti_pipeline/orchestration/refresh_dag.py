@@ -21,8 +21,7 @@ from dti_pipeline.gates.dbt_results import explain_dbt_results
 from dti_pipeline.months import LOCAL_TZ, MONTH_PATTERN
 from dti_pipeline.notify import RefreshNotifier
 from dti_pipeline.orchestration.failures import on_task_failure
-from dti_pipeline.orchestration.policies import DEFAULT_ARGS
-from dti_pipeline.orchestration.refresh_retries import refresh_retry_policy
+from dti_pipeline.orchestration.policies import DEFAULT_ARGS, retry_transient_only
 from dti_pipeline.paths import DBT_MANIFEST, DBT_PROJECT_DIR
 from dti_pipeline.report.operator import MonthlyReportOperator
 from dti_pipeline.warehouse.connection import WAREHOUSE_CONN_ID
@@ -129,7 +128,7 @@ def _dbt_task_group() -> DbtTaskGroup:
             # reads run_results.json before Cosmos raises: names the failing test and its rows
             "callback": explain_dbt_results,
         },
-        default_args={"retries": 2, "retry_policy": refresh_retry_policy},
+        default_args={"retries": 2, "retry_policy": retry_transient_only},
     )
 
 
@@ -145,7 +144,6 @@ def build_refresh_dag() -> DAG:
         default_args={
             **DEFAULT_ARGS,
             "owner": "data-engineering",
-            "retry_policy": refresh_retry_policy,
             "on_failure_callback": [on_task_failure, RefreshNotifier("failure")],
         },
         doc_md=DOC_MD,

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import SOURCES_YML
 
 LOAD_MODES = ("incremental", "snapshot")
@@ -35,7 +36,7 @@ FIELD_TYPES = (
 )
 
 
-class SpecError(ValueError):
+class SpecError(PermanentError, ValueError):
     """sources.yml says something the pipeline cannot run."""
 
 
