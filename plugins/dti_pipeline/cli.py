@@ -26,7 +26,27 @@ def _quiet_airflow_logs() -> None:
     os.environ.setdefault("DBT_QUIET", "true")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Errors the pipeline explains (a warehouse that cannot be used, a wrong month, a
+    refused credential...) end the command with their message, not a traceback."""
+
+    def invoke(self, ctx):
+        import psycopg
+
+        from dti_pipeline.errors import PipelineError
+
+        try:
+            return super().invoke(ctx)
+        except PipelineError as exc:
+            _fail(str(exc))
+        except psycopg.OperationalError as exc:
+            from dti_pipeline import runtime
+            from dti_pipeline.warehouse.connection import connect_error
+
+            _fail(str(connect_error(exc, "", runtime.warehouse_setting)))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """dti-pipeline: Vietnam's provincial digital-transformation index, monthly."""
 

@@ -20,17 +20,15 @@ WAREHOUSE_CONN_ID = "dti_warehouse"
 # warehouse account defines dti_warehouse alone, and they fall back to it.
 FALLBACK_CONN_IDS = {"dti_warehouse_loader": WAREHOUSE_CONN_ID, "dti_bi_reader": WAREHOUSE_CONN_ID}
 
-# What the server says when the settings are wrong, as opposed to the server being away.
-_MISCONFIGURED = (
+# What libpq says of a URL it cannot read, and what the server says when the settings are
+# wrong, as opposed to the server being away.
+_MALFORMED = ("invalid dsn", "invalid connection option", "invalid integer value", 'missing "="')
+_REFUSED = (
     "password authentication failed",
     "no password supplied",
     "does not exist",  # role or database
     "permission denied",
     "no pg_hba.conf entry",
-    "invalid dsn",
-    "invalid connection option",
-    "invalid integer value",
-    'missing "="',
 )
 
 
@@ -52,6 +50,8 @@ def connection_setting(conn_id: str) -> str:
 
 def safe_location(url: str) -> str:
     """host:port/database of a URL, without its account and password."""
+    if "://" not in url:
+        return "(not a URL)"
     try:
         parts = urlsplit(url)
         return f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}{parts.path or '/'}"
@@ -59,16 +59,35 @@ def safe_location(url: str) -> str:
         return "(an unparseable URL)"
 
 
+def _malformed(exc: Exception) -> bool:
+    return isinstance(exc, psycopg.ProgrammingError | ValueError) or any(
+        marker in str(exc) for marker in _MALFORMED
+    )
+
+
 def refused_settings(exc: Exception) -> bool:
-    """The server (or libpq) rejected the settings themselves: retrying cannot help."""
-    return isinstance(exc, psycopg.ProgrammingError) or any(m in str(exc) for m in _MISCONFIGURED)
+    """The settings themselves are wrong (unreadable, or refused by the server): a retry cannot help."""
+    return _malformed(exc) or any(marker in str(exc) for marker in _REFUSED)
+
+
+def _server_said(message: str) -> str:
+    """The reason in libpq's message, e.g. 'Connection refused' or 'role "x" does not exist'."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    reason = next((line for line in lines if "failed:" in line), lines[0] if lines else "")
+    reason = reason.rsplit("failed:", 1)[-1].strip()
+    return reason.removeprefix("FATAL:").strip().rstrip(".")
 
 
 def connect_error(exc: Exception, url: str, setting: str) -> WarehouseError:
     """A short error for a failed connection: what was read, what the server said, what to check."""
-    said = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+    said = _server_said(str(exc)) or type(exc).__name__
     if url:
         said = said.replace(url, safe_location(url))
+    if _malformed(exc):
+        return WarehouseNotConfigured(
+            f"{setting} is not a usable PostgreSQL URL ({said}). Write it as "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE."
+        )
     if refused_settings(exc):
         return WarehouseNotConfigured(
             f"the warehouse at {safe_location(url)} refused the settings of {setting}: {said}. "
