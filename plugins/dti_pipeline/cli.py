@@ -327,6 +327,28 @@ def report(month: str, output_dir: Path | None) -> None:
             _fail(str(exc))
 
 
+# -- deployment ---------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--endpoints",
+    "endpoints_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the sources' Connections from `dti sources serve --endpoints` (the simulators).",
+)
+def deploy(endpoints_file: Path | None) -> None:
+    """Configure an Airflow deployment: warehouse roles, Connections and pools, idempotently.
+
+    Writes to the metadata database of this process's Airflow configuration
+    (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN). Reads DTI_WAREHOUSE_URL (the warehouse owner),
+    DTI_LOADER_PASSWORD / DTI_TRANSFORMER_PASSWORD / DTI_BI_READER_PASSWORD, DTI_PII_KEY and,
+    per source, DTI_<SOURCE>_URL, DTI_<SOURCE>_LOGIN, DTI_<SOURCE>_PASSWORD.
+    """
+    from dti_pipeline.deploy import deploy as configure
+
+    endpoints = json.loads(endpoints_file.read_text())["connections"] if endpoints_file else None
+    configure(endpoints, echo=click.echo)
+
+
 # -- warehouse, dbt, reference data, Airflow UI ------------------------------------------------------
 @main.group()
 def warehouse() -> None:
