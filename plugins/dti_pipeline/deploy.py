@@ -46,9 +46,12 @@ class ConnectionSpec:
 
     def shown(self) -> str:
         """Where it points, without its secret."""
+        if not self.host:
+            return f"{self.conn_type} (a secret only)"
         account = f"{self.login}@" if self.login else ""
-        where = f"{self.host}:{self.port}" if self.host else "(a secret only)"
-        return f"{self.conn_type} {account}{where}{'/' + self.schema if self.schema and self.host else ''}"
+        if self.conn_type == "http":
+            return f"{self.schema or 'http'}://{account}{self.host}:{self.port}"
+        return f"{self.conn_type} {account}{self.host}:{self.port}/{self.schema}"
 
 
 def source_env(spec: SourceSpec) -> dict[str, str]:
