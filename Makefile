@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed
 # celery and fab: the deployment's executor and auth manager, which `make test-deploy` starts
 EXTRAS := dev,celery,fab
 
-.PHONY: demo test lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart
+.PHONY: demo test test-deploy lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart
 
 help:
 	@echo "make demo     run the pipeline end to end on the embedded warehouse and print the ranking"
 	@echo "make test     lint and run the whole test suite against a real PostgreSQL"
+	@echo "make test-deploy  the deployment test: Airflow with Celery workers as processes"
 	@echo "make airflow  open the Airflow UI on http://localhost:8080 (same DAGs, same warehouse)"
 	@echo "make serve    start the source simulators and print their endpoints"
 	@echo "make clean    stop the embedded warehouse and delete .dti/ (all local state)"
@@ -40,6 +41,15 @@ test: $(STAMP) lint
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/dti dbt parse
 	$(BIN)/python -m pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	  exit $$rc
+
+# The deployment test (tests/deploy): api-server, scheduler, dag-processor, triggerer and Celery
+# workers as processes against the local PostgreSQL and Redis (DTI_TEST_REDIS_URL, default
+# redis://127.0.0.1:6379/13); a month of `tiny` backfilled and refreshed through the REST API.
+test-deploy: $(STAMP)
+	$(BIN)/dti dbt parse
+	$(BIN)/python -m pytest -m deploy tests/deploy; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	  exit $$rc
 

@@ -423,12 +423,17 @@ def reference_export() -> None:
 @click.option("--port", default=8080, show_default=True)
 @click.option("--preset", default="tiny", show_default=True, help="Preset the simulators serve.")
 def airflow(port: int, preset: str) -> None:
-    """Open the Airflow UI (airflow standalone) on the same DAGs and warehouse."""
+    """Open the Airflow UI on the same DAGs and warehouse, until Ctrl-C or SIGTERM.
+
+    Runs the api-server, scheduler, dag-processor and triggerer (LocalExecutor, as many task
+    slots as the machine has cores, AIRFLOW__CORE__PARALLELISM to change it) and stops every
+    one of them, and what they started, when it stops.
+    """
     import secrets
-    import subprocess
 
     from dti_pipeline import runtime
     from dti_pipeline.sources.spec import load_sources
+    from dti_pipeline.supervise import Supervisor
     from dti_simulators import start_simulators
 
     runtime.prepare_airflow_env()
@@ -440,39 +445,53 @@ def airflow(port: int, preset: str) -> None:
     if not passwords.exists():
         passwords.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}))
     password = json.loads(passwords.read_text())["admin"]
-    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
-    os.environ["AIRFLOW__API__PORT"] = str(port)
+    settings = {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+        # the LocalExecutor starts this many task processes: one per core, not Airflow's 32
+        "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 2)),
+    }
+    for key, value in settings.items():
+        os.environ.setdefault(key, value)
     runtime.ensure_pii_key()
     sims = start_simulators(preset, 42)
-    runtime.set_source_connections(sims.connections())
-    for spec in load_sources().values():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "airflow",
-                "pools",
-                "set",
-                spec.pool,
-                str(spec.pool_slots),
-                f"rate limit of {spec.title}",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
-    click.echo(
-        f"simulators ({preset}): " + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
-    )
-    # standalone starts its components as `airflow ...` subprocesses: the venv's bin/ first
-    bin_dir = str(Path(sys.executable).parent)
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
-        subprocess.run([sys.executable, "-m", "airflow", "standalone"], check=False)
-    except KeyboardInterrupt:
-        pass
+        runtime.set_source_connections(sims.connections())
+        for spec in load_sources().values():
+            runtime.run_airflow(
+                ["pools", "set", spec.pool, str(spec.pool_slots), f"rate limit of {spec.title}"]
+            )
+        airflow_bin = str(Path(sys.executable).with_name("airflow"))
+        group = Supervisor(dict(os.environ), log_dir=home / "logs" / "components")
+        for name, args in (
+            ("api-server", ["api-server", "--port", str(port), "--workers", "1"]),
+            ("scheduler", ["scheduler"]),
+            ("dag-processor", ["dag-processor"]),
+            ("triggerer", ["triggerer"]),
+        ):
+            group.start(name, [airflow_bin, *args])
+        click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
+        click.echo(
+            f"simulators ({preset}): "
+            + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
+        )
+        click.echo(
+            f"{settings['AIRFLOW__CORE__PARALLELISM']} task slots; logs in {group.log_dir}; Ctrl-C stops"
+        )
+        reason = group.wait()
+        click.echo(f"stopping ({reason})")
+        forced = group.stop()
+        if forced:
+            click.echo(f"killed after the grace period: {', '.join(forced)}")
     finally:
         sims.stop()
+    click.echo("stopped")
 
 
 if __name__ == "__main__":

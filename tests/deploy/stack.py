@@ -54,6 +54,7 @@ class Deployment:
     queue: str = field(default_factory=lambda: f"dti-deploy-{uuid.uuid4().hex[:8]}")
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _groups: list[int] = field(default_factory=list)
     _log_files: list = field(default_factory=list)
     _token: str | None = None
 
@@ -141,7 +142,12 @@ class Deployment:
             cwd=self.home,
         )
         self.processes[name] = process
+        self._groups.append(process.pid)
         return process
+
+    def started_groups(self) -> list[int]:
+        """The process group of every component ever started (each its own session)."""
+        return list(self._groups)
 
     def start_all(self) -> None:
         self.start("api-server", "api-server", "--port", str(self.port), "--workers", "1")
