@@ -432,6 +432,7 @@ def airflow(port: int, preset: str) -> None:
     import secrets
 
     from dti_pipeline import runtime
+    from dti_pipeline.deploy import write_pool
     from dti_pipeline.sources.spec import load_sources
     from dti_pipeline.supervise import Supervisor
     from dti_simulators import start_simulators
@@ -464,9 +465,7 @@ def airflow(port: int, preset: str) -> None:
     try:
         runtime.set_source_connections(sims.connections())
         for spec in load_sources().values():
-            runtime.run_airflow(
-                ["pools", "set", spec.pool, str(spec.pool_slots), f"rate limit of {spec.title}"]
-            )
+            write_pool(spec.pool, spec.pool_slots, f"rate limit of {spec.title}")
         airflow_bin = str(Path(sys.executable).with_name("airflow"))
         group = Supervisor(dict(os.environ), log_dir=home / "logs" / "components")
         for name, args in (

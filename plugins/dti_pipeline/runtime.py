@@ -71,16 +71,6 @@ def migrate_airflow_db() -> None:
     marker.touch()
 
 
-def run_airflow(args: list[str]) -> str:
-    """An `airflow` CLI command in this environment; its output, or an error with its end."""
-    result = subprocess.run([sys.executable, "-m", "airflow", *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"`airflow {' '.join(args[:2])}` failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
-        )
-    return result.stdout
-
-
 def use_warehouse(*, start_embedded: bool = True) -> str:
     """Point the `dti_warehouse` Connection at the warehouse and return its URL.
 

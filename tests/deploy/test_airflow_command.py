@@ -27,11 +27,17 @@ def _tree(pid: int) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def _start(tmp_path, argv: list[str]) -> subprocess.Popen:
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """One Airflow home for both tests: its metadata DB is migrated once."""
+    return tmp_path_factory.mktemp("dti-airflow")
+
+
+def _start(home: Path, argv: list[str]) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__API")},
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "DTI_HOME": str(tmp_path / "dti"),
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "DTI_HOME": str(home / "dti"),
     }
     return subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
@@ -64,16 +70,17 @@ def _gone(processes: list[psutil.Process], timeout: float = 60) -> list[str]:
     return [" ".join(p.cmdline()[:4]) for p in alive]
 
 
-def test_sigterm_stops_every_component_and_the_executor_fits_the_machine(tmp_path, warehouse):
+def test_sigterm_stops_every_component_and_the_executor_fits_the_machine(home, warehouse):
     port = free_port()
-    process = _start(tmp_path, [DTI, "airflow", "--port", str(port)])
+    process = _start(home, [DTI, "airflow", "--port", str(port)])
     tree = [psutil.Process(process.pid)]
     try:
         _wait_until_serving(process, port)
         tree = _tree(process.pid)
-        commands = [" ".join(p.cmdline()) for p in tree]
+        # process titles, e.g. "airflow api_server -- host:0.0.0.0 port:8080"
+        commands = [" ".join(p.cmdline()).replace("_", "-") for p in tree]
         for component in ("api-server", "scheduler", "dag-processor", "triggerer"):
-            assert any(f"airflow {component}" in c for c in commands), component
+            assert any(f"airflow {component}" in c for c in commands), (component, commands)
         executors = [c for c in commands if "LocalExecutor" in c]
         assert 1 <= len(executors) <= max(2, os.cpu_count() or 2), commands
         process.send_signal(signal.SIGTERM)
@@ -84,9 +91,9 @@ def test_sigterm_stops_every_component_and_the_executor_fits_the_machine(tmp_pat
         _kill(tree)
 
 
-def test_it_stops_when_the_process_that_started_it_is_killed(tmp_path, warehouse):
+def test_it_stops_when_the_process_that_started_it_is_killed(home, warehouse):
     port = free_port()
-    shell = _start(tmp_path, ["sh", "-c", f'"{DTI}" airflow --port {port} & wait'])
+    shell = _start(home, ["sh", "-c", f'"{DTI}" airflow --port {port} & wait'])
     tree = [psutil.Process(shell.pid)]
     try:
         _wait_until_serving(shell, port)
