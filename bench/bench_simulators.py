@@ -5,6 +5,9 @@ with the contract's largest page through a client that reads and discards the bo
 (faults off, Postmart's rate limit off). The first pass generates the data (cold); the
 second serves it from the simulator's caches (warm).
 
+Window cost: (commune, month) pairs a window query generates, and its time relative to a
+change window of the same month, for e-office documents at the `province` preset.
+
 Preset size: records a month per source (changed in the month for incremental entities,
 rows of the month's export for the handbook), for `tiny` and `province`; `national` is
 estimated from `province` by population, since generating it takes long.
@@ -164,6 +167,41 @@ def preset_sizes() -> None:
             print(f"  national (estimate, x{factor:.1f} by population){estimate}")
 
 
+def _counting(generate, pairs: list):
+    def counted(commune, month):
+        pairs.append(month)
+        return generate(commune, month)
+
+    return counted
+
+
+def window_costs() -> None:
+    from dti_simulators.eoffice import DocumentStore
+
+    preset = get_preset("province")
+    print("\nwindow cost, e-office documents at the province preset, 2025-09 (fresh store each)")
+    DocumentStore(42, preset).entity.created_between(START, END)  # warm the accounts cache first
+    windows = {
+        "change window of the month": {"changed": (START, END)},
+        "creation window of the month": {"created": (START, END)},
+        "creation window 1970 .. month end": {"created": (datetime(1970, 1, 1, tzinfo=VN), END)},
+    }
+    baseline = None
+    for label, query in windows.items():
+        entity = DocumentStore(42, preset).entity
+        pairs: list = []
+        entity.generate = _counting(entity.generate, pairs)
+        started = time.perf_counter()
+        found = entity.select(**query)
+        seconds = time.perf_counter() - started
+        baseline = baseline or seconds
+        print(
+            f"  {label:<34} {len(found):>7,} records  {len(pairs):>5,} pairs ({len(set(pairs))} months)"
+            f"  time x{seconds / baseline:.2f} of the change window"
+        )
+
+
 if __name__ == "__main__":
     serve_rates()
+    window_costs()
     preset_sizes()

@@ -29,6 +29,10 @@ def pytest_configure(config) -> None:
     for key in [k for k in os.environ if k.startswith("AIRFLOW_CONN_")]:
         del os.environ[key]
     os.environ.pop("DTI_WAREHOUSE_URL", None)
+    # the sources hold the tiny preset's months, as `dti demo` says (tests of other presets
+    # set their own range)
+    os.environ["DTI_SOURCES_START_DATE"] = "2025-06-01"
+    os.environ["DTI_SOURCES_END_DATE"] = "2025-08-31"
     from dti_pipeline import runtime
 
     runtime.prepare_airflow_env()

@@ -2,7 +2,8 @@
 
 Contract (docs/source-contracts.md §2): OAuth2 client credentials with tokens that
 expire; cursor pages with X-Total-Count; times `dd/mm/yyyy HH:MM:SS` local (+07:00)
-without an offset; Vietnamese PascalCase fields without diacritics.
+without an offset; Vietnamese PascalCase fields without diacritics. Applications filter by
+change (tu_ngay/den_ngay) and reception (tiep_nhan_tu/tiep_nhan_den) windows.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoint annotations.
@@ -19,13 +20,20 @@ from fastapi.security import OAuth2
 from dti_simulators import anchors
 from dti_simulators.faults import EntityShape, FaultPlan, Manifest, inject
 from dti_simulators.geography import Commune, load_geography
-from dti_simulators.httpkit import ApiError, json_content, json_response, new_app, object_schema
+from dti_simulators.httpkit import (
+    ApiError,
+    json_content,
+    json_response,
+    new_app,
+    object_schema,
+    query_window,
+)
 from dti_simulators.names import FIELDS, procedure
 from dti_simulators.paging import decode_cursor, encode_cursor
 from dti_simulators.presets import Preset
 from dti_simulators.randomness import rng_for
 from dti_simulators.reference import commune_population
-from dti_simulators.store import Entity, LruCache, Record
+from dti_simulators.store import Entity, LruCache, Record, Window
 from dti_simulators.timefmt import dvc_time, month_start, parse_dvc_time, seconds_in
 from dti_simulators.units import commune_code_at
 from dti_simulators.world import adoption
@@ -216,6 +224,7 @@ class DvcData:
             communes,
             months,
             max_lag=MAX_RATING_DELAY,
+            creation_lag=MAX_RATING_DELAY,  # generated with the month of the rated application
             plan=plan,
             manifest=manifest,
         )
@@ -389,16 +398,10 @@ def create_app(
             {"access_token": tokens.issue(), "token_type": "Bearer", "expires_in": int(token_seconds)}
         )
 
-    def window(tu_ngay: str, den_ngay: str) -> tuple[datetime, datetime]:
-        try:
-            start, end = parse_dvc_time(tu_ngay), parse_dvc_time(den_ngay)
-        except ValueError:
-            raise ApiError(
-                400, "invalid_parameter", "tu_ngay and den_ngay must be dd/mm/yyyy HH:MM:SS"
-            ) from None
-        if end <= start:
-            raise ApiError(400, "invalid_parameter", "den_ngay must be after tu_ngay")
-        return start, end
+    def window(names: tuple[str, str], values: tuple[str | None, str | None]) -> Window | None:
+        return query_window(
+            names, values, parse_dvc_time, error="invalid_parameter", expected="dd/mm/yyyy HH:MM:SS"
+        )
 
     def page(found: list[Record], query: str, cursor: str | None, page_size: int):
         position = decode_cursor(cursor, query) if cursor else 0
@@ -412,6 +415,18 @@ def create_app(
     size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
     since = Annotated[str, Query(description="inclusive; dd/mm/yyyy HH:MM:SS local time")]
     until = Annotated[str, Query(description="exclusive; dd/mm/yyyy HH:MM:SS local time")]
+    changed_since = Annotated[
+        str | None, Query(description="inclusive, on NgayCapNhat; dd/mm/yyyy HH:MM:SS local time")
+    ]
+    changed_until = Annotated[
+        str | None, Query(description="exclusive, on NgayCapNhat; dd/mm/yyyy HH:MM:SS local time")
+    ]
+    received_since = Annotated[
+        str | None, Query(description="inclusive, on NgayTiepNhan; dd/mm/yyyy HH:MM:SS local time")
+    ]
+    received_until = Annotated[
+        str | None, Query(description="exclusive, on NgayTiepNhan; dd/mm/yyyy HH:MM:SS local time")
+    ]
 
     @app.get(
         "/api/dvc/thutuc",
@@ -425,12 +440,25 @@ def create_app(
     @app.get(
         "/api/dvc/hoso",
         dependencies=[Depends(authorised)],
-        summary="Applications changed in a window (by NgayCapNhat)",
+        summary="Applications by change window (NgayCapNhat) or reception window (NgayTiepNhan)",
+        description="Applications whose NgayCapNhat is in [tu_ngay, den_ngay) and whose NgayTiepNhan "
+        "(the reception: the application's creation) is in [tiep_nhan_tu, tiep_nhan_den); every bound "
+        "is optional (a side not given is open; no window at all: every application). Ordered by "
+        "NgayTiepNhan, MaHoSo when a reception bound is given, else by NgayCapNhat, MaHoSo.",
         responses={200: _page(APPLICATION_SCHEMA, "One page of applications")},
     )
-    def applications(tu_ngay: since, den_ngay: until, page_size: size = 100, cursor: str | None = None):
-        start, end = window(tu_ngay, den_ngay)
-        return page(data.applications.changed_between(start, end), f"hoso:{start}:{end}", cursor, page_size)
+    def applications(
+        tu_ngay: changed_since = None,
+        den_ngay: changed_until = None,
+        tiep_nhan_tu: received_since = None,
+        tiep_nhan_den: received_until = None,
+        page_size: size = 100,
+        cursor: str | None = None,
+    ):
+        changed = window(("tu_ngay", "den_ngay"), (tu_ngay, den_ngay))
+        created = window(("tiep_nhan_tu", "tiep_nhan_den"), (tiep_nhan_tu, tiep_nhan_den))
+        found = data.applications.select(created=created, changed=changed)
+        return page(found, f"hoso:{changed}:{created}", cursor, page_size)
 
     @app.get(
         "/api/dvc/danhgia",
@@ -439,7 +467,7 @@ def create_app(
         responses={200: _page(RATING_SCHEMA, "One page of ratings")},
     )
     def ratings(tu_ngay: since, den_ngay: until, page_size: size = 100, cursor: str | None = None):
-        start, end = window(tu_ngay, den_ngay)
+        start, end = window(("tu_ngay", "den_ngay"), (tu_ngay, den_ngay))
         return page(data.ratings.changed_between(start, end), f"danhgia:{start}:{end}", cursor, page_size)
 
     return app

@@ -1,7 +1,8 @@
 """E-office / QLVB simulator: official documents and the officials' accounts.
 
 Contract (docs/source-contracts.md §1, /openapi.json): API key in X-API-Key; offset +
-limit pages with a total; updated_from / updated_to (ISO 8601 with offset, half-open);
+limit pages with a total; updated_from / updated_to on the last change and created_from /
+created_to on the creation (ISO 8601 with offset, half-open, each optional);
 English camelCase; times in +07:00; orgCode = 5-digit commune code (legacy before the
 merger, except accounts, which carry the current code).
 """
@@ -17,12 +18,19 @@ from fastapi.security import APIKeyHeader
 from dti_simulators import anchors
 from dti_simulators.faults import EntityShape, FaultPlan, Manifest, inject
 from dti_simulators.geography import Commune
-from dti_simulators.httpkit import ApiError, json_content, json_response, new_app, object_schema
+from dti_simulators.httpkit import (
+    ApiError,
+    json_content,
+    json_response,
+    new_app,
+    object_schema,
+    query_window,
+)
 from dti_simulators.names import person
 from dti_simulators.presets import Preset
 from dti_simulators.randomness import rng_for
 from dti_simulators.reference import commune_population
-from dti_simulators.store import Entity, LruCache, Record
+from dti_simulators.store import Entity, LruCache, Record, Window
 from dti_simulators.timefmt import iso_local, month_end, month_start, parse_iso_with_offset, seconds_in
 from dti_simulators.units import commune_code_at
 from dti_simulators.world import adoption
@@ -217,6 +225,10 @@ class DocumentStore:
         """Documents whose last change falls in [start, end), ordered by (updatedAt, id)."""
         return self.entity.changed_between(start, end)
 
+    def documents(self, *, created: Window | None = None, changed: Window | None = None) -> list[Record]:
+        """Documents created in `created` and last changed in `changed` (see Entity.select)."""
+        return self.entity.select(created=created, changed=changed)
+
     def accounts(self) -> list[Record]:
         """Every account of the preset's communes, with injected bad ones, ordered by id."""
         return self._accounts.get_or_make("all", self._all_accounts)
@@ -248,11 +260,11 @@ DOCUMENT_SCHEMA = object_schema(
         "transmission": {"type": "string", "enum": ["electronic", "paper"]},
         "digitallySigned": {"type": "boolean"},
         "handlerAccountId": {"type": "string", "description": "the official's accountId"},
-        "createdAt": TIME,
+        "createdAt": {**TIME, "description": "creation; created_from/created_to apply to it"},
         "dueAt": TIME,
         "completedAt": {**NULLABLE_TIME, "description": "null while open"},
         "status": {"type": "string", "enum": ["processing", "completed"]},
-        "updatedAt": {**TIME, "description": "last change; the filters apply to it"},
+        "updatedAt": {**TIME, "description": "last change; updated_from/updated_to apply to it"},
     }
 )
 ACCOUNT_SCHEMA = object_schema(
@@ -279,13 +291,10 @@ def _page_schema(item: dict) -> dict:
     )
 
 
-def _parse_time(name: str, value: str) -> datetime:
-    try:
-        return parse_iso_with_offset(value)
-    except ValueError:
-        raise ApiError(
-            400, "invalid_parameter", f"{name} must be ISO 8601 with an offset, got {value!r}"
-        ) from None
+def _window(names: tuple[str, str], values: tuple[str | None, str | None]):
+    return query_window(
+        names, values, parse_iso_with_offset, error="invalid_parameter", expected="ISO 8601 with an offset"
+    )
 
 
 def create_app(store: DocumentStore, api_key: str, plan: FaultPlan | None = None) -> FastAPI:
@@ -313,20 +322,28 @@ def create_app(store: DocumentStore, api_key: str, plan: FaultPlan | None = None
     @app.get(
         "/api/v1/documents",
         dependencies=[Depends(authorised)],
-        summary="Documents changed in a time window",
-        description="Documents whose updatedAt is in [updated_from, updated_to), ordered by updatedAt, id.",
+        summary="Documents by change or creation time window",
+        description="Documents whose updatedAt is in [updated_from, updated_to) and whose createdAt is in "
+        "[created_from, created_to); every bound is optional (a side not given is open; no window at all: "
+        "every document). Ordered by createdAt, id when a creation bound is given, else by updatedAt, id; "
+        "total counts the filtered documents.",
         responses={200: json_content(_page_schema(DOCUMENT_SCHEMA), "One page of documents")},
     )
     def documents(
-        updated_from: Annotated[str, Query(description="inclusive; ISO 8601 with an offset")],
-        updated_to: Annotated[str, Query(description="exclusive; ISO 8601 with an offset")],
+        updated_from: Annotated[str | None, Query(description="inclusive; ISO 8601 with an offset")] = None,
+        updated_to: Annotated[str | None, Query(description="exclusive; ISO 8601 with an offset")] = None,
+        created_from: Annotated[
+            str | None, Query(description="inclusive, on createdAt; ISO 8601 with an offset")
+        ] = None,
+        created_to: Annotated[
+            str | None, Query(description="exclusive, on createdAt; ISO 8601 with an offset")
+        ] = None,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ):
-        start, end = _parse_time("updated_from", updated_from), _parse_time("updated_to", updated_to)
-        if end <= start:
-            raise ApiError(400, "invalid_parameter", "updated_to must be after updated_from")
-        return page(store.updated_between(start, end), offset, limit)
+        changed = _window(("updated_from", "updated_to"), (updated_from, updated_to))
+        created = _window(("created_from", "created_to"), (created_from, created_to))
+        return page(store.documents(created=created, changed=changed), offset, limit)
 
     @app.get(
         "/api/v1/accounts",

@@ -5,7 +5,9 @@ that make each document describe exactly what the server answers, and the /docs 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +31,36 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+T = TypeVar("T")
+
+
+def query_window(
+    names: tuple[str, str],
+    values: tuple[T | None, T | None],
+    parse: Callable[[T], datetime],
+    *,
+    error: str,
+    expected: str,
+) -> tuple[datetime | None, datetime | None] | None:
+    """A half-open window from two optional query parameters; None when neither is given.
+
+    A side not given stays open. A value `parse` rejects (ValueError) or an empty window is
+    a 400 with the simulator's own error code.
+    """
+    if values == (None, None):
+        return None
+    bounds = []
+    for name, value in zip(names, values, strict=True):
+        try:
+            bounds.append(None if value is None else parse(value))
+        except ValueError:
+            raise ApiError(400, error, f"{name} must be {expected}, got {value!r}") from None
+    start, end = bounds
+    if start is not None and end is not None and end <= start:
+        raise ApiError(400, error, f"{names[1]} must be after {names[0]}")
+    return start, end
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:

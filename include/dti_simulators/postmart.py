@@ -3,6 +3,7 @@
 Contract (docs/source-contracts.md §3): a long-lived bearer token; page numbers (`trang`,
 `so_ban_ghi`); 429 with Retry-After when called faster than the configured rate;
 Vietnamese snake_case without diacritics; times ISO 8601 UTC with Z; ma_xa/ma_tinh codes.
+Listings filter by change (tu_ngay/den_ngay) and creation (tao_tu_ngay/tao_den_ngay) windows.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoint annotations.
@@ -19,7 +20,14 @@ from dti_simulators import names
 from dti_simulators.ecommerce import HouseholdAccount, MarketEntities, Order, Product, Shop
 from dti_simulators.faults import EntityShape, FaultPlan, Manifest
 from dti_simulators.geography import load_geography
-from dti_simulators.httpkit import ApiError, json_content, json_response, new_app, object_schema
+from dti_simulators.httpkit import (
+    ApiError,
+    json_content,
+    json_response,
+    new_app,
+    object_schema,
+    query_window,
+)
 from dti_simulators.paging import page_count
 from dti_simulators.presets import MERGER_AT, Preset
 from dti_simulators.randomness import rng_for
@@ -78,6 +86,13 @@ SHAPES = {
     ),
 }
 PATHS = {"shops": "gian-hang", "products": "san-pham", "orders": "don-hang", "households": "ho-gia-dinh"}
+# The field holding each record's creation time, which tao_tu_ngay/tao_den_ngay filter on.
+CREATED_FIELDS = {
+    "shops": "ngay_tao",
+    "products": "ngay_tao",
+    "orders": "ngay_dat",
+    "households": "ngay_mo_tai_khoan_mua",
+}
 
 
 def _commune_code(seed: int, commune_code: str, salt: object, moment: datetime) -> str:
@@ -235,11 +250,17 @@ SCHEMAS = {
     ),
 }
 SUMMARIES = {
-    "shops": "Shops (gian hàng) changed in a window",
-    "products": "Products (sản phẩm) changed in a window",
-    "orders": "Orders (đơn hàng) changed in a window",
-    "households": "Households with buyer or payment accounts, changed in a window",
+    "shops": "Shops (gian hàng) by change or creation window",
+    "products": "Products (sản phẩm) by change or creation window",
+    "orders": "Orders (đơn hàng) by change or order-time window",
+    "households": "Households with buyer or payment accounts, by change or account-opening window",
 }
+
+
+def _window(names: tuple[str, str], values: tuple[str | None, str | None]):
+    return query_window(
+        names, values, parse_iso_with_offset, error="tham_so_khong_hop_le", expected="ISO 8601 with an offset"
+    )
 
 
 def create_app(
@@ -277,31 +298,41 @@ def create_app(
             }
         )
 
+        created_field = CREATED_FIELDS[kind]
+
         @app.get(
             f"/api/v1/{PATHS[kind]}",
             dependencies=[Depends(authorised)],
             summary=SUMMARIES[kind],
-            description="Records whose ngay_cap_nhat is in [tu_ngay, den_ngay), by ngay_cap_nhat then key.",
+            description=f"Records whose ngay_cap_nhat is in [tu_ngay, den_ngay) and whose {created_field} "
+            "(the creation) is in [tao_tu_ngay, tao_den_ngay); every bound is optional (a side not given "
+            "is open; no window at all: every record). Ordered by "
+            f"{created_field} then key when a creation bound is given, else by ngay_cap_nhat then key.",
             responses={200: json_content(body, "One page")},
             name=kind,
         )
         def listing(
             tu_ngay: Annotated[
-                str, Query(description="inclusive; ISO 8601 with offset, e.g. 2025-07-01T00:00:00Z")
-            ],
-            den_ngay: Annotated[str, Query(description="exclusive; ISO 8601 with offset")],
+                str | None,
+                Query(
+                    description="inclusive, on ngay_cap_nhat; ISO 8601 with offset, e.g. 2025-07-01T00:00:00Z"
+                ),
+            ] = None,
+            den_ngay: Annotated[
+                str | None, Query(description="exclusive, on ngay_cap_nhat; ISO 8601 with offset")
+            ] = None,
+            tao_tu_ngay: Annotated[
+                str | None, Query(description=f"inclusive, on {created_field}; ISO 8601 with offset")
+            ] = None,
+            tao_den_ngay: Annotated[
+                str | None, Query(description=f"exclusive, on {created_field}; ISO 8601 with offset")
+            ] = None,
             trang: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
             so_ban_ghi: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
         ):
-            try:
-                start, end = parse_iso_with_offset(tu_ngay), parse_iso_with_offset(den_ngay)
-            except ValueError:
-                raise ApiError(
-                    400, "tham_so_khong_hop_le", "tu_ngay/den_ngay must be ISO 8601 with an offset"
-                ) from None
-            if end <= start:
-                raise ApiError(400, "tham_so_khong_hop_le", "den_ngay must be after tu_ngay")
-            found: list[Record] = entity.changed_between(start, end)
+            changed = _window(("tu_ngay", "den_ngay"), (tu_ngay, den_ngay))
+            created = _window(("tao_tu_ngay", "tao_den_ngay"), (tao_tu_ngay, tao_den_ngay))
+            found: list[Record] = entity.select(created=created, changed=changed)
             first = (trang - 1) * so_ban_ghi
             items = [r.record for r in found[first : first + so_ban_ghi]]
             if plan is not None:

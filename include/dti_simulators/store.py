@@ -1,8 +1,10 @@
-"""Records generated per commune and month on demand, and queried by change-time windows.
+"""Records generated per commune and month on demand, and queried by time windows.
 
 A simulator never holds its whole dataset: each entity generates the records of one
 (commune, month of creation) when asked, keeps a bounded number of those in an LRU cache,
-and answers a window query from the months that can hold a change inside it.
+and answers a window query from the months that can hold a record of it: for a creation
+window the creation months it overlaps, for a change window the months that can still
+hold a change inside it.
 """
 
 from __future__ import annotations
@@ -49,14 +51,17 @@ class LruCache:
 
 
 Generator = Callable[[Commune, date], list[Record]]
+# A half-open window [start, end) of aware datetimes; None on a side leaves it open.
+Window = tuple[datetime | None, datetime | None]
 
 
 class Entity:
     """One incremental entity of a simulator (e.g. dvc applications).
 
-    generate(commune, month) gives the genuine records created in that month;
-    max_lag bounds how long after creation a record may still change (None: any time),
-    so that a window only regenerates the months that can matter.
+    generate(commune, month) gives the genuine records generated for that month: those
+    created in it (or up to creation_lag after its end: ratings come with their
+    application's month); max_lag bounds how long after the month's end a record may still
+    change (None: any time). Both let a window regenerate only the months that can matter.
     """
 
     def __init__(
@@ -67,12 +72,13 @@ class Entity:
         months: list[date],
         *,
         max_lag: timedelta | None,
+        creation_lag: timedelta = timedelta(0),
         plan: FaultPlan | None = None,
         manifest: Manifest | None = None,
         cache_size: int = 1024,
     ):
         self.shape, self.generate, self.communes, self.months = shape, generate, communes, months
-        self.max_lag, self.plan, self.manifest = max_lag, plan, manifest
+        self.max_lag, self.creation_lag, self.plan, self.manifest = max_lag, creation_lag, plan, manifest
         self._months = LruCache(cache_size)
         self._windows = LruCache(16)
 
@@ -91,20 +97,60 @@ class Entity:
 
     def changed_between(self, start: datetime, end: datetime) -> list[Record]:
         """Records whose last change is in [start, end), ordered by (change time, key)."""
-        return self._windows.get_or_make((start, end), lambda: self._scan(start, end))
+        return self.select(changed=(start, end))
 
-    def _scan(self, start: datetime, end: datetime) -> list[Record]:
-        key = self.shape.key_field
-        months = [
-            m
-            for m in self.months
-            if month_start(m) < end and (self.max_lag is None or month_end(m) + self.max_lag > start)
-        ]
+    def created_between(self, start: datetime | None, end: datetime | None) -> list[Record]:
+        """Records created in [start, end), ordered by (creation time, key)."""
+        return self.select(created=(start, end))
+
+    def select(self, *, created: Window | None = None, changed: Window | None = None) -> list[Record]:
+        """Records created in `created` AND last changed in `changed` (a window not given: any).
+
+        Ordered by (creation time, key) when a creation window is given, else by (change
+        time, key), so that pages of the same query always cut the same list. A bad record
+        is filtered on its genuine record's times (Record.created_at/updated_at).
+        """
+        return self._windows.get_or_make((created, changed), lambda: self._scan(created, changed))
+
+    def _scan(self, created: Window | None, changed: Window | None) -> list[Record]:
+        months = [m for m in self.months if self._may_hold(m, created, changed)]
         found = [
-            r for m in months for c in self.communes for r in self.of(c, m) if start <= r.updated_at < end
+            r
+            for m in months
+            for c in self.communes
+            for r in self.of(c, m)
+            if _within(r.created_at, created) and _within(r.updated_at, changed)
         ]
-        found.sort(key=lambda r: (r.updated_at, r.record[key]))
+        key = self.shape.key_field
+        if created is not None:
+            found.sort(key=lambda r: (r.created_at, r.record[key]))
+        else:
+            found.sort(key=lambda r: (r.updated_at, r.record[key]))
         return found
+
+    def _may_hold(self, month: date, created: Window | None, changed: Window | None) -> bool:
+        """Whether records generated for `month` can fall in both windows."""
+        first, after = month_start(month), month_end(month)
+        if created is not None:  # creation times are in [first, after + creation_lag)
+            start, end = created
+            if end is not None and first >= end:
+                return False
+            if start is not None and after + self.creation_lag <= start:
+                return False
+        if changed is not None:  # change times are in [first, after + max_lag)
+            start, end = changed
+            if end is not None and first >= end:
+                return False
+            if start is not None and self.max_lag is not None and after + self.max_lag <= start:
+                return False
+        return True
 
     def all_records(self) -> list[Record]:
         return [r for m in self.months for c in self.communes for r in self.of(c, m)]
+
+
+def _within(moment: datetime, window: Window | None) -> bool:
+    if window is None:
+        return True
+    start, end = window
+    return (start is None or start <= moment) and (end is None or moment < end)

@@ -2,7 +2,8 @@
 
 Contract (docs/source-contracts.md §4): HMAC-signed requests; `next` links; epoch
 milliseconds; money as decimal strings; English snake_case; places by NAMES as sellers
-type them (placenames.py), never codes.
+type them (placenames.py), never codes. Listings filter by change (updated_after/
+updated_before) and creation (created_after/created_before) windows.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoint annotations.
@@ -19,7 +20,14 @@ from dti_simulators import names
 from dti_simulators.ecommerce import HouseholdAccount, MarketEntities, Order, Product, Shop
 from dti_simulators.faults import EntityShape, FaultPlan, Manifest
 from dti_simulators.geography import load_geography
-from dti_simulators.httpkit import ApiError, json_content, json_response, new_app, object_schema
+from dti_simulators.httpkit import (
+    ApiError,
+    json_content,
+    json_response,
+    new_app,
+    object_schema,
+    query_window,
+)
 from dti_simulators.paging import decode_cursor, encode_cursor
 from dti_simulators.placenames import voso_place
 from dti_simulators.presets import Preset
@@ -79,6 +87,14 @@ SHAPES = {
     ),
 }
 PATHS = {"shops": "shops", "products": "products", "orders": "orders", "households": "users"}
+# The field holding each record's creation time, which created_after/created_before filter on.
+CREATED_FIELDS = {
+    "shops": "created_at",
+    "products": "created_at",
+    "orders": "placed_at",
+    "households": "buyer_since",
+}
+MAX_MS = 10**14  # the largest epoch-ms filter value accepted (about the year 5138)
 
 
 def sign(secret: str, method: str, path_with_query: str, timestamp: str) -> str:
@@ -220,6 +236,12 @@ SCHEMAS = {
 }
 
 
+def _window(names: tuple[str, str], values: tuple[int | None, int | None]):
+    return query_window(
+        names, values, from_epoch_ms, error="invalid_parameter", expected="epoch milliseconds"
+    )
+
+
 def create_app(data: VosoData, key_id: str, secret: str, plan: FaultPlan | None = None) -> FastAPI:
     app = new_app(
         "Voso API (simulator)",
@@ -260,33 +282,59 @@ def create_app(data: VosoData, key_id: str, secret: str, plan: FaultPlan | None 
             }
         )
 
+        created_field = CREATED_FIELDS[kind]
+
         @app.get(
             path,
             dependencies=[Depends(authorised)],
-            summary=f"{PATHS[kind].capitalize()} changed in a window",
-            description="Records whose updated_at is in [updated_after, updated_before), oldest first.",
+            summary=f"{PATHS[kind].capitalize()} by change or creation window",
+            description=f"Records whose updated_at is in [updated_after, updated_before) and whose "
+            f"{created_field} (the creation) is in [created_after, created_before); every bound is optional "
+            "(a side not given is open; no window at all: every record). Oldest first: by "
+            f"{created_field} when a creation bound is given, else by updated_at (then the id).",
             responses={200: json_content(body, "One page; follow `next` (a path with query) until null")},
             name=kind,
         )
         def listing(
-            updated_after: Annotated[int, Query(ge=0, le=10**14, description="inclusive, epoch ms")],
-            updated_before: Annotated[int, Query(ge=0, le=10**14, description="exclusive, epoch ms")],
+            updated_after: Annotated[
+                int | None, Query(ge=0, le=MAX_MS, description="inclusive, on updated_at; epoch ms")
+            ] = None,
+            updated_before: Annotated[
+                int | None, Query(ge=0, le=MAX_MS, description="exclusive, on updated_at; epoch ms")
+            ] = None,
+            created_after: Annotated[
+                int | None, Query(ge=0, le=MAX_MS, description=f"inclusive, on {created_field}; epoch ms")
+            ] = None,
+            created_before: Annotated[
+                int | None, Query(ge=0, le=MAX_MS, description=f"exclusive, on {created_field}; epoch ms")
+            ] = None,
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
             page_token: Annotated[str | None, Query(description="from a `next` link")] = None,
         ):
-            if updated_before <= updated_after:
-                raise ApiError(400, "invalid_parameter", "updated_before must be after updated_after")
-            query = f"{kind}:{updated_after}:{updated_before}"
+            filters = {
+                name: value
+                for name, value in (
+                    ("updated_after", updated_after),
+                    ("updated_before", updated_before),
+                    ("created_after", created_after),
+                    ("created_before", created_before),
+                )
+                if value is not None
+            }
+            changed = _window(("updated_after", "updated_before"), (updated_after, updated_before))
+            created = _window(("created_after", "created_before"), (created_after, created_before))
+            query = f"{kind}:{sorted(filters.items())}"
             position = decode_cursor(page_token, query, "page_token") if page_token else 0
-            found = entity.changed_between(from_epoch_ms(updated_after), from_epoch_ms(updated_before))
+            found = entity.select(created=created, changed=changed)
             items = [r.record for r in found[position : position + limit]]
             if plan is not None:
                 items = plan.page(items)
             after = position + limit
             link = None
             if after < len(found):
-                params = {"updated_after": updated_after, "updated_before": updated_before, "limit": limit}
-                link = f"{path}?{urlencode({**params, 'page_token': encode_cursor(after, query)})}"
+                # the next link repeats the query's own filters, so it is signed like any request
+                params = {**filters, "limit": limit, "page_token": encode_cursor(after, query)}
+                link = f"{path}?{urlencode(params)}"
             return json_response({"items": items, "next": link})
 
     for kind in PATHS:

@@ -73,10 +73,16 @@ def demo(preset: str, seed: int, verbose: bool) -> None:
     runtime.migrate_airflow_db()
     runtime.ensure_manifest()
     runtime.ensure_pii_key()
-    # the loads of an earlier demo with the same simulated data are kept (a rerun would
-    # replace them with the same records)
+    runtime.use_data_range(months[0], months[-1])
+    # the loads of an earlier demo are kept when they hold the same simulated data (each
+    # run loads only what its month needs and is not loaded yet); other data is refused
     state = runtime.dti_home() / "demo.json"
-    same_data = state.exists() and json.loads(state.read_text()) == {"preset": preset, "seed": seed}
+    wanted = {"preset": preset, "seed": seed}
+    if state.exists() and json.loads(state.read_text()) != wanted:
+        _fail(
+            f"this warehouse holds the demo of {json.loads(state.read_text())}; run `make clean` "
+            "(embedded warehouse) or set another DTI_WAREHOUSE_URL for another preset or seed"
+        )
     with start_simulators(preset, seed) as sims:
         runtime.set_source_connections(sims.connections())
         for name, endpoint in sims.endpoints().items():
@@ -85,8 +91,8 @@ def demo(preset: str, seed: int, verbose: bool) -> None:
         click.echo(
             f"extracting {', '.join(sources)} for {format_month(months[0])}..{format_month(months[-1])}"
         )
-        steps.extract_months(sources, months, skip_current=same_data)
-        state.write_text(json.dumps({"preset": preset, "seed": seed}))
+        state.write_text(json.dumps(wanted))
+        steps.extract_months(sources, months)
     click.echo("refreshing the mart month by month")
     steps.refresh_months(months)
 
@@ -239,13 +245,16 @@ def _month_option(value: str | None, name: str):
 @click.option(
     "--with-airflow",
     is_flag=True,
-    help="One dag.test() run of the extract DAG per interval (slower; recorded in Airflow).",
+    help="One dag.test() run of the extract DAG per month (recorded in Airflow's history).",
 )
-def extract(source_names, first, last, endpoints_file, with_airflow) -> None:
-    """Backfill sources for every scheduled interval of a range of months.
+@click.option("--reload", is_flag=True, help="Load every window the months need again, even loaded ones.")
+def extract(source_names, first, last, endpoints_file, with_airflow, reload) -> None:
+    """Extract what each month of a range needs from the sources, in any order.
 
-    By default each interval is loaded by the extract task's own function, exactly as the
-    DAG would load it (same ledger, same replace-on-rerun), without Airflow's per-run cost.
+    Each month loads what it needs and is not loaded yet (its own records, the stocks since
+    the source's first day, the look-back months of its flows), by the extract tasks' own
+    function, exactly as the DAG would (same ledger, same replace-on-rerun), without
+    Airflow's per-run cost.
     """
     from dti_pipeline import demo as steps
     from dti_pipeline import runtime
@@ -265,7 +274,7 @@ def extract(source_names, first, last, endpoints_file, with_airflow) -> None:
     runtime.ensure_pii_key()
     if endpoints_file:
         runtime.set_source_connections(json.loads(endpoints_file.read_text())["connections"])
-    steps.extract_months(list(source_names), months, with_airflow=with_airflow)
+    steps.extract_months(list(source_names), months, with_airflow=with_airflow, reload=reload)
 
 
 # -- refresh and report -------------------------------------------------------------------------

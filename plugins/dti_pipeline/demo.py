@@ -1,26 +1,19 @@
 """`dti demo`: the whole pipeline end to end on the embedded warehouse.
 
-Start the warehouse and the simulators, run the extract DAGs for every scheduled interval
-of the preset's months and the refresh DAG for each month (all in-process with dag.test()),
-write the report and print the ranking. Run again with the same preset and seed, it keeps
-the loads it already has.
+Start the warehouse and the simulators, run the extract DAGs once per month of the preset
+and the refresh DAG for each month (all in-process with dag.test()), write the report and
+print the ranking. Run again with the same preset and seed, it keeps the loads it already
+has (each run loads only what its month needs and is not loaded yet).
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import click
 
-from dti_pipeline.months import LOCAL_TZ, format_month, next_month
-
-
-def days_of(month: date) -> list[datetime]:
-    start = datetime(month.year, month.month, 1, tzinfo=LOCAL_TZ)
-    end_month = next_month(month)
-    end = datetime(end_month.year, end_month.month, 1, tzinfo=LOCAL_TZ)
-    return [start + timedelta(days=i) for i in range((end - start).days)]
+from dti_pipeline.months import format_month
 
 
 def extract_months(
@@ -28,13 +21,12 @@ def extract_months(
     months: list[date],
     *,
     with_airflow: bool = True,
-    skip_current: bool = False,
+    reload: bool = False,
     echo=click.echo,
 ) -> None:
-    """Every scheduled interval of the sources' months: through the extract DAGs (one
-    dag.test() run each) or through their task function (`dti extract`). With skip_current,
-    an interval whose every entity already has a current load is left as it is."""
-    from dti_pipeline.backfill import intervals, load_with_airflow, load_with_task
+    """One run per source and month: through the extract DAG (dag.test()) or through its
+    tasks' function (`dti extract`). Each loads what its month needs and is not loaded yet."""
+    from dti_pipeline.backfill import load_month_with_airflow, load_month_with_task
     from dti_pipeline.sources.spec import load_sources
 
     specs = load_sources()
@@ -42,38 +34,11 @@ def extract_months(
         spec = specs[source]
         for month in months:
             started = time.monotonic()
-            todo = intervals(spec, [month])
-            done = _current_intervals(spec) if skip_current else set()
-            for interval in todo:
-                if interval in done:
-                    continue
-                if with_airflow:
-                    load_with_airflow(spec, interval)
-                else:
-                    load_with_task(spec, interval, run_id="dti-extract")
-            ran = sum(1 for i in todo if i not in done)
-            kept = f", {len(todo) - ran} already loaded" if len(todo) != ran else ""
-            how = ("DAG run" if with_airflow else "load") + ("" if ran == 1 else "s")
-            echo(
-                f"  extract_{source} {format_month(month)}: {ran} {how}{kept} "
-                f"in {time.monotonic() - started:.0f} s"
-            )
-
-
-def _current_intervals(spec) -> set[tuple[datetime, datetime]]:
-    """Intervals of the source whose every entity has a current load."""
-    from dti_pipeline.warehouse.connection import connect
-
-    with connect() as conn:
-        if conn.execute("select to_regclass('raw.load_ledger')").fetchone()[0] is None:
-            return set()
-        rows = conn.execute(
-            """select interval_start, interval_end from raw.load_ledger
-                where source = %s and status = 'current'
-                group by interval_start, interval_end having count(distinct entity) = %s""",
-            (spec.name, len(spec.entities)),
-        ).fetchall()
-    return {(a.astimezone(LOCAL_TZ), b.astimezone(LOCAL_TZ)) for a, b in rows}
+            if with_airflow:
+                load_month_with_airflow(spec, month, reload=reload)
+            else:
+                load_month_with_task(spec, month, run_id="dti-extract", reload=reload)
+            echo(f"  extract_{source} {format_month(month)}: {time.monotonic() - started:.0f} s")
 
 
 def refresh_months(months: list[date], echo=click.echo) -> None:

@@ -70,3 +70,8 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=LOCAL_TZ)
     nxt = next_month(month)
     return start, datetime(nxt.year, nxt.month, 1, tzinfo=LOCAL_TZ)
+
+
+def month_of(moment: datetime) -> date:
+    """The local (Vietnam) calendar month a moment falls in."""
+    return moment.astimezone(LOCAL_TZ).date().replace(day=1)

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -194,3 +195,14 @@ def set_source_connections(connections: dict[str, dict]) -> None:
     """Expose the simulators (or real systems) as Airflow Connections dti_<source>."""
     for name, conn in connections.items():
         os.environ[f"AIRFLOW_CONN_DTI_{name.upper()}"] = json.dumps(conn)
+
+
+def use_data_range(first_month: date, last_month: date) -> None:
+    """Tell the DAGs and the gates which months the sources hold (a simulator preset's
+    months): DTI_SOURCES_START_DATE / DTI_SOURCES_END_DATE, unless already set."""
+    from dti_pipeline.months import month_bounds
+    from dti_pipeline.sources.spec import END_DATE_ENV, START_DATE_ENV
+
+    _, end = month_bounds(last_month)
+    os.environ.setdefault(START_DATE_ENV, first_month.isoformat())
+    os.environ.setdefault(END_DATE_ENV, (end.date() - timedelta(days=1)).isoformat())

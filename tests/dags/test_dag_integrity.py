@@ -39,7 +39,22 @@ def test_extract_dags_write_declared_assets_within_their_pool(dagbag):
     task = dag.get_task("load_documents")
     assert [a.name for a in task.outlets] == ["raw.eoffice__documents"]
     assert task.pool == "source_eoffice"
-    assert dag.catchup is True
+
+
+def test_extract_dags_run_monthly_within_the_sources_data_without_catch_up(dagbag):
+    """An unpaused DAG runs the latest ended month only (a backfill loads history at once),
+    and its dates are the sources' data range (tests run with the tiny preset's)."""
+    from datetime import datetime
+
+    from dti_pipeline.months import LOCAL_TZ
+
+    for dag_id in ("extract_eoffice", "extract_handbook"):
+        dag = dagbag.dags[dag_id]
+        assert dag.catchup is False and dag.max_active_runs == 1
+        assert dag.start_date == datetime(2025, 6, 1, tzinfo=LOCAL_TZ)
+        assert dag.end_date == datetime(2025, 8, 31, tzinfo=LOCAL_TZ)
+        # a run's data interval is the local calendar month
+        assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 0 1 * *", "Asia/Ho_Chi_Minh")
 
 
 def test_the_refresh_dag_renders_one_task_per_dbt_node(dagbag):

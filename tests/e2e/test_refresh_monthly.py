@@ -1,8 +1,8 @@
 """dti_monthly_refresh end to end with dag.test() on the tiny preset, each component in its role.
 
 One module-scoped run (it is the expensive part): every configured source is extracted for
-July and August 2025 as the loader; August is first refused by the completeness gate (three
-days of e-office documents hidden); July, the month before, is built with one `dbt build` and
+July and August 2025 as the loader; August is first refused by the completeness gate (its
+e-office documents hidden); July, the month before, is built with one `dbt build` and
 published; then August is refreshed by the DAG as the transformer and read back through the BI
 reader. Later tests rebuild from raw and break a data test on that state.
 """
@@ -23,37 +23,32 @@ import pytest
 from psycopg.rows import dict_row
 
 from dti_pipeline import runtime
-from dti_pipeline.months import format_month, month_bounds
+from dti_pipeline.months import format_month
 from dti_pipeline.notify import collected_notifications
 from dti_pipeline.orchestration.inprocess import DagRunFailed, run_dag
 from dti_pipeline.publish.publication import publish_month
-from dti_pipeline.schedules import scheduled_intervals
 from dti_pipeline.warehouse.roles import role_url, roles, setup_roles
 
 JULY, AUGUST = date(2025, 7, 1), date(2025, 8, 1)
-HIDDEN = ("2025-08-14", "2025-08-17")  # [start, end) local days of eoffice.documents to hide
 
 
 def extract_month(month: date) -> None:
-    """Every scheduled interval of every configured source and entity, as the DAGs would."""
-    from dti_pipeline.extract.run import extract_entity
+    """What the month needs of every configured source, as its extract run loads it."""
+    from dti_pipeline.backfill import load_month_with_task
     from dti_pipeline.sources.spec import load_sources
 
-    start, end = month_bounds(month)
-    for name, spec in load_sources().items():
-        for interval_start, interval_end in scheduled_intervals(spec.schedule, start, end):
-            for entity in spec.entities:
-                extract_entity(name, entity.name, interval_start, interval_end, run_id="test-extract")
+    for spec in load_sources().values():
+        load_month_with_task(spec, month, run_id="test-extract")
 
 
 def _hide(url: str, status_from: str, status_to: str) -> int:
+    """Hide (or show again) the load of August's e-office documents."""
     with psycopg.connect(url) as conn:
         return conn.execute(
             """update raw.load_ledger set status = %s
                 where source = 'eoffice' and entity = 'documents' and status = %s
-                  and interval_start >= (%s::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'
-                  and interval_start < (%s::date)::timestamp at time zone 'Asia/Ho_Chi_Minh'""",
-            (status_to, status_from, *HIDDEN),
+                  and interval_start = '2025-08-01 00:00+07'""",
+            (status_to, status_from),
         ).rowcount
 
 
@@ -102,7 +97,7 @@ def refreshed(request, postgres_server, airflow_db, tiny_simulators):
             extract_month(month)
         timings["extract"] = time.monotonic() - started
 
-        # three days of August's e-office documents are not current: the gate refuses August
+        # August's e-office documents are not current: the gate refuses August
         outcome["hidden"] = _hide(admin, "current", "replaced")
         started = time.monotonic()
         try:
@@ -139,13 +134,16 @@ def _drop(admin: str, chosen: dict) -> None:
 
 
 # -- the completeness gate ------------------------------------------------------------------------
-def test_a_missing_day_stops_the_refresh_before_anything_is_built(refreshed):
+def test_a_missing_window_stops_the_refresh_before_anything_is_built(refreshed):
     outcome = refreshed["outcome"]
-    assert outcome["hidden"] == 3
+    assert outcome["hidden"] == 1
     error = outcome.get("gate_error", "")
     assert "completeness_gate" in error
-    assert "eoffice.documents: 2025-08-14..2025-08-16 missing; rerun extract_eoffice for those days" in error
-    assert "eoffice.accounts" not in error and "dvc." not in error, "only the hidden days are missing"
+    assert (
+        "eoffice.documents: created in 2025-08: not loaded; run extract_eoffice for 2025-08 "
+        "(dti extract --source eoffice --from 2025-08 --to 2025-08)" in error
+    )
+    assert "eoffice.accounts" not in error and "dvc." not in error, "only the hidden window is missing"
     assert [p for p in outcome["after_refusal"] if p[1] == "2025-08"] == [], "August was published"
     assert outcome["built_august"] == 0, "dbt built August although the gate refused it"
 
@@ -266,10 +264,10 @@ def test_a_failing_data_test_fails_its_task_at_once_naming_the_test_and_rows(ref
 
     monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
     # The month's data tests see the month being built only, and fct_dti_monthly is rebuilt
-    # from fct_indicator_monthly (marked success below, so not rebuilt): a score pushed out of
-    # [0, 1] there flows into province 19's pillar scores and breaks their bounds test.
-    corrupt = """update dti_build.fct_indicator_monthly set score = score + %s
-                  where month = %s and unit_key = 'province:19' and not is_missing"""
+    # from int_unit_scores__monthly (marked success below, so not rebuilt): a score pushed out
+    # of [0, 1] there flows into province 19's row and breaks its bounds test.
+    corrupt = """update dti_intermediate.int_unit_scores__monthly set dti_score = dti_score + %s
+                  where month = %s and unit_key = 'province:19'"""
     with psycopg.connect(refreshed["transformer"]) as conn:
         assert conn.execute(corrupt, (10, AUGUST)).rowcount > 0
     before = _publications(refreshed["admin"])

@@ -1,5 +1,5 @@
 """A load killed with SIGKILL in the middle leaves nothing current; the rerun lands exactly
-what the source holds, and rerunning a finished interval changes nothing."""
+what the source holds, and rerunning a finished window changes nothing."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from datetime import datetime
 import psycopg
 import pytest
 
-from dti_pipeline.extract.run import extract_entity
+from dti_pipeline.extract.run import extract_window
 from dti_pipeline.months import LOCAL_TZ
+from dti_pipeline.needs import Window
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 from dti_simulators import get_preset, start_simulators
 from dti_simulators.eoffice import DocumentStore
@@ -25,6 +26,7 @@ from dti_simulators.faults import FaultTimings
 SEED = 11
 START = datetime(2025, 6, 1, tzinfo=LOCAL_TZ)
 END = datetime(2025, 9, 1, tzinfo=LOCAL_TZ)
+WINDOW = Window("eoffice", "documents", "created", START, END)  # three months' documents
 
 # The child process loads three months of documents from a simulator that answers each
 # page slowly, so that it is certainly killed between two pages of one COPY.
@@ -32,10 +34,11 @@ CHILD = textwrap.dedent(
     """
     import sys
     from datetime import datetime
-    from dti_pipeline.extract.run import extract_entity
-    from dti_pipeline.months import LOCAL_TZ
-    extract_entity("eoffice", "documents", datetime.fromisoformat(sys.argv[1]),
-                   datetime.fromisoformat(sys.argv[2]), run_id="to-be-killed")
+    from dti_pipeline.extract.run import extract_window
+    from dti_pipeline.needs import Window
+    window = Window("eoffice", "documents", "created", datetime.fromisoformat(sys.argv[1]),
+                    datetime.fromisoformat(sys.argv[2]))
+    extract_window(window, run_id="to-be-killed")
     """
 )
 
@@ -87,12 +90,13 @@ def test_a_killed_load_leaves_nothing_current_and_the_rerun_is_exact(warehouse, 
     assert _documents(warehouse) == {}, "a killed load must leave no rows behind"
     assert _ledger(warehouse) == [("to-be-killed", "running")]
 
-    expected = {d.record["id"] for d in DocumentStore(SEED, get_preset("tiny")).updated_between(START, END)}
-    first = extract_entity("eoffice", "documents", START, END, run_id="rerun")
+    store = DocumentStore(SEED, get_preset("tiny"))
+    expected = {d.record["id"] for d in store.entity.all_records() if START <= d.created_at < END}
+    first = extract_window(WINDOW, run_id="rerun")
     landed = _documents(warehouse)
     assert set(landed) == expected and first["rows_loaded"] == len(expected)
     assert _ledger(warehouse) == [("to-be-killed", "abandoned"), ("rerun", "current")]
 
-    extract_entity("eoffice", "documents", START, END, run_id="again")
-    assert _documents(warehouse) == landed, "rerunning a finished interval must change nothing"
+    extract_window(WINDOW, run_id="again")
+    assert _documents(warehouse) == landed, "rerunning a finished window must change nothing"
     assert [s for _, s in _ledger(warehouse)] == ["abandoned", "replaced", "current"]

@@ -69,6 +69,19 @@ def test_a_republished_month_keeps_the_earlier_version_retrievable(built):
     assert old_hash == first.content_hash and new_hash == second.content_hash
 
 
+def test_the_report_of_a_revised_month_says_from_which_version(built):
+    from dti_pipeline.report.monthly import build_report_html
+
+    with psycopg.connect(built) as conn:
+        first = publish_month(conn, MONTH, run_id="first")
+        assert "Revised" not in build_report_html(conn, MONTH)
+        build_month(conn, MONTH, seed=2)  # the month's data changed after it was published
+        publish_month(conn, MONTH, run_id="second")
+        html = build_report_html(conn, MONTH)
+    assert f"this publication replaces #{first.publication_id} of" in html
+    assert first.content_hash in html and '"revised_from": ' + str(first.publication_id) in html
+
+
 def test_the_mart_carries_dbt_comments_for_bi_tools(built):
     with psycopg.connect(built) as conn:
         publish_month(conn, MONTH)

@@ -29,6 +29,7 @@ sources:
       people:
         path: /people
         mode: incremental
+        history: flow
         primary_key: id
         pii_fields: [name, phone]
         incremental: {start_param: from, end_param: to, cursor_field: updated}

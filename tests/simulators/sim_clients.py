@@ -11,13 +11,20 @@ import gzip
 import hashlib
 import hmac
 import io
+import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
 VN_OFFSET = "+07:00"
+
+
+def body_of(response: requests.Response) -> Any:
+    """The JSON body; bytes that are not UTF-8 (bad `invalid_utf8` records) kept as surrogates."""
+    return json.loads(response.content.decode("utf-8", errors="surrogateescape"))
 
 
 def eoffice_get(sim, path: str, params: dict | None = None, key: str | None = None) -> requests.Response:
@@ -28,7 +35,9 @@ def eoffice_get(sim, path: str, params: dict | None = None, key: str | None = No
 def eoffice_all(sim, path: str, params: dict | None = None, limit: int = 1000) -> list[dict]:
     items, offset = [], 0
     while True:
-        body = eoffice_get(sim, path, {**(params or {}), "offset": offset, "limit": limit}).json()
+        response = eoffice_get(sim, path, {**(params or {}), "offset": offset, "limit": limit})
+        response.raise_for_status()
+        body = body_of(response)
         items.extend(body["items"])
         offset += limit
         if offset >= body["total"]:
@@ -55,7 +64,7 @@ def dvc_all(sim, path: str, params: dict | None = None, page_size: int = 500) ->
         response = requests.get(sim.base_url + path, params=query, headers=headers, timeout=30)
         response.raise_for_status()
         total = int(response.headers["X-Total-Count"])
-        body = response.json()
+        body = body_of(response)
         items.extend(body["data"])
         cursor = body["next_cursor"]
         if cursor is None:
@@ -76,7 +85,7 @@ def postmart_all(sim, path: str, params: dict, size: int = 200) -> list[dict]:
             time.sleep(float(response.headers["Retry-After"]))
             continue
         response.raise_for_status()
-        body = response.json()
+        body = body_of(response)
         items.extend(body["du_lieu"])
         if page >= body["tong_so_trang"]:
             return items
@@ -105,7 +114,7 @@ def voso_all(sim, path: str, params: dict, limit: int = 250) -> list[dict]:
     while target:
         response = voso_get(sim, target)
         response.raise_for_status()
-        body = response.json()
+        body = body_of(response)
         items.extend(body["items"])
         target = body["next"]
     return items

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,3 +199,99 @@ def test_each_simulator_serves_its_openapi_and_a_docs_page_without_external_asse
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert document["info"]["title"] in page.text
         assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", page.text), f"{name}: external asset"
+
+
+def _get(sims, name: str, path: str, params: dict) -> requests.Response:
+    """An authenticated GET in each contract's way."""
+    sim = sims.simulators[name]
+    if name == "eoffice":
+        return clients.eoffice_get(sim, path, params)
+    if name == "dvc":
+        headers = {"Authorization": f"Bearer {clients.dvc_token(sim)}"}
+        return requests.get(sim.base_url + path, params=params, headers=headers, timeout=30)
+    if name == "postmart":
+        headers = {"Authorization": f"Bearer {sim.credentials['password']}"}
+        return requests.get(sim.base_url + path, params=params, headers=headers, timeout=30)
+    return clients.voso_get(sim, f"{path}?{urlencode(params)}")
+
+
+ERROR_CODES = {
+    "eoffice": "invalid_parameter",
+    "dvc": "invalid_parameter",
+    "postmart": "tham_so_khong_hop_le",
+    "voso": "invalid_parameter",
+}
+# (simulator, path, params, the parameter the error message must name)
+INVALID_WINDOWS = [
+    ("eoffice", "/api/v1/documents", {"created_from": "yesterday"}, "created_from"),
+    ("eoffice", "/api/v1/documents", {"created_to": "2025-07-01T00:00:00"}, "created_to"),  # no offset
+    (
+        "eoffice",
+        "/api/v1/documents",
+        {"created_from": "2025-07-02T00:00Z", "created_to": "2025-07-02T00:00Z"},
+        "created_to",
+    ),
+    ("eoffice", "/api/v1/documents", {"updated_to": "2025-13-01T00:00:00Z"}, "updated_to"),
+    ("dvc", "/api/dvc/hoso", {"tiep_nhan_tu": "2025-07-01T00:00:00+07:00"}, "tiep_nhan_tu"),
+    ("dvc", "/api/dvc/hoso", {"tiep_nhan_den": "32/07/2025 00:00:00"}, "tiep_nhan_den"),
+    (
+        "dvc",
+        "/api/dvc/hoso",
+        {"tiep_nhan_tu": "02/07/2025 00:00:00", "tiep_nhan_den": "01/07/2025 00:00:00"},
+        "tiep_nhan_den",
+    ),
+    ("dvc", "/api/dvc/hoso", {"den_ngay": "01/07/2025"}, "den_ngay"),
+    ("dvc", "/api/dvc/danhgia", {"den_ngay": "01/07/2025 00:00:00"}, "tu_ngay"),  # still required
+    ("postmart", "/api/v1/gian-hang", {"tao_tu_ngay": "01/07/2025"}, "tao_tu_ngay"),
+    ("postmart", "/api/v1/san-pham", {"tao_den_ngay": "2025-07-01T00:00:00"}, "tao_den_ngay"),  # no offset
+    (
+        "postmart",
+        "/api/v1/don-hang",
+        {"tao_tu_ngay": "2025-07-02T00:00:00Z", "tao_den_ngay": "2025-07-01T00:00:00Z"},
+        "tao_den_ngay",
+    ),
+    ("postmart", "/api/v1/ho-gia-dinh", {"tu_ngay": "2025-07-01T25:00:00Z"}, "tu_ngay"),
+    ("voso", "/v2/shops", {"created_after": "2025-07-01"}, "created_after"),
+    ("voso", "/v2/products", {"created_before": -1}, "created_before"),
+    (
+        "voso",
+        "/v2/orders",
+        {"created_after": 1751302800000, "created_before": 1751302800000},
+        "created_before",
+    ),
+    ("voso", "/v2/users", {"updated_after": 2, "updated_before": 1}, "updated_before"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "params", "names"), INVALID_WINDOWS)
+def test_an_invalid_or_empty_window_is_a_400_in_the_contracts_error_style(
+    simulators, name, path, params, names
+):
+    response = _get(simulators, name, path, params)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == ERROR_CODES[name]
+    assert names in response.json()["message"]
+
+
+def test_a_dvc_cursor_belongs_to_its_reception_window(simulators):
+    july = {"tiep_nhan_tu": "01/07/2025 00:00:00", "tiep_nhan_den": "01/08/2025 00:00:00", "page_size": 10}
+    first = _get(simulators, "dvc", "/api/dvc/hoso", july)
+    cursor = first.json()["next_cursor"]
+    assert int(first.headers["X-Total-Count"]) > 10 and cursor
+    assert _get(simulators, "dvc", "/api/dvc/hoso", {**july, "cursor": cursor}).status_code == 200
+    august = {**july, "tiep_nhan_tu": "01/08/2025 00:00:00", "tiep_nhan_den": "01/09/2025 00:00:00"}
+    other = _get(simulators, "dvc", "/api/dvc/hoso", {**august, "cursor": cursor})
+    assert (other.status_code, other.json()["error"]) == (400, "invalid_cursor")
+
+
+def test_a_voso_next_link_carries_the_creation_window_and_belongs_to_it(simulators):
+    july = {"created_after": 1751302800000, "created_before": 1753981200000, "limit": 10}  # July, +07:00
+    first = _get(simulators, "voso", "/v2/orders", july).json()
+    link = first["next"]
+    assert link and "created_after=1751302800000" in link and "created_before=1753981200000" in link
+    assert "updated_after" not in link, "only the query's own filters"
+    assert clients.voso_get(simulators.simulators["voso"], link).status_code == 200
+    other = clients.voso_get(
+        simulators.simulators["voso"], link.replace("created_after=1751302800000", "created_after=0")
+    )
+    assert (other.status_code, other.json()["error"]) == (400, "invalid_cursor")

@@ -32,7 +32,9 @@ def test_paging_visits_every_record_of_the_interval_exactly_once(tiny_simulators
     client = SourceClient(small_pages, _endpoint(tiny_simulators))
     pages = list(client.pages(DOCUMENTS, START, END))
     ids = [r["id"] for page in pages for r in page.records]
-    expected = DocumentStore(7, get_preset("tiny")).updated_between(START, END)
+    expected = [
+        d for d in DocumentStore(7, get_preset("tiny")).entity.all_records() if START <= d.created_at < END
+    ]
     assert len(expected) > 50, "the interval must span several pages for this test to mean anything"
     assert len(pages) == -(-len(expected) // 25)  # ceil
     assert sorted(ids) == sorted(d.record["id"] for d in expected)
@@ -74,7 +76,7 @@ def test_429_and_503_are_retried_after_the_delay_the_server_asks_for():
     assert client.stats.retries == 2
     assert 7.0 in slept, f"Retry-After: 7 was not honoured; slept {slept}"
     assert responses.calls[0].request.headers["X-API-Key"] == "k"
-    assert "updated_from=2025-07-01T00%3A00%3A00%2B07%3A00" in responses.calls[0].request.url
+    assert "created_from=2025-07-01T00%3A00%3A00%2B07%3A00" in responses.calls[0].request.url
 
 
 @responses.activate

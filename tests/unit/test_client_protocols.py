@@ -63,7 +63,11 @@ def test_dvc_token_is_fetched_renewed_once_when_expired_and_cursor_pages_followe
         headers={"X-Total-Count": "2"},
         match=[
             matchers.query_param_matcher(
-                {"tu_ngay": "01/07/2025 00:00:00", "den_ngay": "02/07/2025 00:00:00", "page_size": "500"}
+                {
+                    "tiep_nhan_tu": "01/07/2025 00:00:00",
+                    "tiep_nhan_den": "02/07/2025 00:00:00",
+                    "page_size": "500",
+                }
             )
         ],
     )
@@ -108,7 +112,7 @@ def test_postmart_numbered_pages_and_rate_limit_retry_after():
     assert 2.0 in slept
     assert "trang=2" in responses.calls[-1].request.url
     assert responses.calls[-1].request.headers["Authorization"] == "Bearer secret-secret"
-    assert "tu_ngay=2025-06-30T17%3A00%3A00Z" in responses.calls[-1].request.url
+    assert "tao_tu_ngay=2025-06-30T17%3A00%3A00Z" in responses.calls[-1].request.url
 
 
 @responses.activate
@@ -127,7 +131,7 @@ def test_voso_requests_are_signed_and_next_links_followed():
         expected = hmac.new(b"voso-secret", f"GET\n{path}\n{stamp}".encode(), hashlib.sha256).hexdigest()
         assert request.headers["X-Voso-Signature"] == expected
         assert request.headers["X-Voso-Key"] == "key-1"
-    assert "updated_after=1751302800000" in responses.calls[0].request.url
+    assert "created_after=1751302800000" in responses.calls[0].request.url
 
 
 def _export(rows: list[dict], broken_line: bytes | None = None) -> bytes:

@@ -17,7 +17,7 @@ def test_the_project_config_loads_and_names_raw_tables():
     spec = load_sources()["eoffice"]
     assert spec.connection_id == "dti_eoffice"
     assert spec.raw_table(spec.entity("documents")) == "raw.eoffice__documents"
-    assert spec.entity("documents").incremental.cursor_field == "updatedAt"
+    assert spec.entity("documents").incremental.cursor_field == "createdAt"
 
 
 def test_an_unknown_paginator_lists_the_valid_ones(tmp_path):
@@ -49,7 +49,7 @@ sources:
     title: X
     auth: {type: api_key}
     paginator: {type: offset}
-    entities: {a: {path: /a, primary_key: id}}
+    entities: {a: {path: /a, primary_key: id, history: flow}}
 """,
     )
     with pytest.raises(SpecError, match=r"sources.x.entities.a: missing required key 'incremental'"):

@@ -13,20 +13,18 @@
 
 {#- One row per unit (post-merger province or commune) and month: pillar scores, the total
     index, its rank among the units of the same level and the change from the previous
-    month. Pillars are re-weighted over the indicators present; completeness says how much
-    of the catalogue's weight was present. -#}
+    month. Ranks and changes come from the unrounded scores (int_unit_scores__monthly);
+    only the output columns are rounded. A month whose history is partial for a source
+    (is_partial) is ranked with its flag; its change, and the next month's change from it,
+    are left empty: they would measure the history's growth, not the units'. -#}
 with
 
-indicator_scores as (
+unit_scores as (
 
-    select * from {{ ref('fct_indicator_monthly') }}
-    where {{ in_build_month('month') }}
-
-),
-
-pillars as (
-
-    select * from {{ ref('dti_pillars') }}
+    select * from {{ ref('int_unit_scores__monthly') }}
+    {%- if build_month() %}
+        where month in ({{ build_month() }}, ({{ build_month() }} - interval '1 month')::date)
+    {%- endif %}
 
 ),
 
@@ -34,51 +32,6 @@ units as (
 
     select * from {{ ref('dim_admin_unit') }}
     where is_current
-
-),
-
-pillar_scores as (
-
-    select
-        month,
-        unit_key,
-        pillar_id,
-        sum(weight * score) filter (where not is_missing)
-        / nullif(sum(weight) filter (where not is_missing), 0) as pillar_score,
-        coalesce(sum(weight) filter (where not is_missing), 0) as weight_present,
-        sum(weight) as weight_expected,
-        count(*) filter (where not is_missing) as indicators_present,
-        count(*) as indicators_expected
-    from indicator_scores
-    group by month, unit_key, pillar_id
-
-),
-
-unit_scores as (
-
-    select
-        pillar_scores.month,
-        pillar_scores.unit_key,
-        max(pillar_scores.pillar_score) filter (
-            where pillar_scores.pillar_id = 'digital_government'
-        ) as digital_government_score,
-        max(pillar_scores.pillar_score) filter (
-            where pillar_scores.pillar_id = 'digital_economy'
-        ) as digital_economy_score,
-        max(pillar_scores.pillar_score) filter (
-            where pillar_scores.pillar_id = 'digital_society'
-        ) as digital_society_score,
-        sum(pillars.weight * pillar_scores.pillar_score)
-        / nullif(sum(pillars.weight) filter (where pillar_scores.pillar_score is not null), 0)
-            as dti_score,
-        sum(pillar_scores.weight_present) / nullif(sum(pillar_scores.weight_expected), 0)
-            as completeness,
-        sum(pillar_scores.indicators_present) as indicators_present,
-        sum(pillar_scores.indicators_expected) as indicators_expected
-    from pillar_scores
-    inner join pillars
-        on pillar_scores.pillar_id = pillars.pillar_id
-    group by pillar_scores.month, pillar_scores.unit_key
 
 ),
 
@@ -109,40 +62,26 @@ ranked as (
 
 ),
 
-previous_candidates as (
-
-    select
-        month,
-        unit_key,
-        dti_score,
-        dti_rank
-    from ranked
-    {% if is_incremental() and build_month() %}
-        union all
-        select
-            month,
-            unit_key,
-            dti_score,
-            dti_rank
-        from {{ this }}
-        where month = ({{ build_month() }} - interval '1 month')::date
-    {% endif %}
-
-),
-
 with_change as (
 
     select
         ranked.*,
         previous.dti_score as previous_dti_score,
         previous.dti_rank as previous_dti_rank,
-        ranked.dti_score - previous.dti_score as dti_score_change,
-        previous.dti_rank - ranked.dti_rank as dti_rank_change
+        case
+            when not ranked.is_partial and not previous.is_partial
+                then ranked.dti_score - previous.dti_score
+        end as dti_score_change,
+        case
+            when not ranked.is_partial and not previous.is_partial
+                then previous.dti_rank - ranked.dti_rank
+        end as dti_rank_change
     from ranked
-    left join previous_candidates as previous
+    left join ranked as previous
         on
             ranked.unit_key = previous.unit_key
             and previous.month = (ranked.month - interval '1 month')::date
+    where {{ in_build_month('ranked.month') }}
 
 )
 
@@ -164,7 +103,10 @@ select
     previous_dti_rank::integer as previous_dti_rank,
     dti_rank_change::integer as dti_rank_change,
     round(completeness::numeric, 6)::numeric(9, 6) as completeness,
+    round(coverage::numeric, 6)::numeric(9, 6) as coverage,
     indicators_present::integer as indicators_present,
     indicators_expected::integer as indicators_expected,
+    is_partial::boolean as is_partial,
+    partial_sources::text as partial_sources,
     '{{ var("methodology_version") }}'::text as methodology_version
 from with_change

@@ -19,7 +19,8 @@ with
 
 indicator_scores as (
 
-    select * from {{ ref('fct_indicator_monthly') }}
+    -- at full precision: the output's rounding must not decide a draw's rank
+    select * from {{ ref('int_indicator_scores__monthly') }}
     where unit_level = 'province' and {{ in_build_month('month') }}
 
 ),

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -182,15 +182,15 @@ class SourceClient:
 
     # -- public ----------------------------------------------------------------------
     def pages(self, entity: EntitySpec, interval_start: datetime, interval_end: datetime) -> Iterator[Page]:
-        """Every page of `entity` for the interval [start, end), in source order."""
+        """Every page of `entity` for its window [start, end), in source order: the records
+        created in it, the month's export file, or (a snapshot) every record."""
         self.stats = ClientStats()
         self._seen = set()
         params = dict(entity.params)
         if entity.export_entity:
             params["month"] = interval_start.astimezone(LOCAL_TZ).date().replace(day=1)
         elif entity.incremental:
-            start = interval_start - timedelta(days=entity.incremental.lookback_days)
-            params[entity.incremental.start_param] = format_time(start, self.spec.time_format)
+            params[entity.incremental.start_param] = format_time(interval_start, self.spec.time_format)
             params[entity.incremental.end_param] = format_time(interval_end, self.spec.time_format)
         paginate = PAGINATORS[self.spec.paginator["type"]]
         for page in _prefetched(paginate(self, entity, params, self.spec.paginator)):

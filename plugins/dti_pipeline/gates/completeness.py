@@ -1,27 +1,32 @@
-"""Completeness gate: is every raw load the month needs current and reconciled?
+"""Completeness gate: is every load the month needs current, taken late enough, reconciled?
 
-Read from raw.load_ledger, against the schedules in include/config/sources.yml (read at run
-time, so a new source is checked as soon as it is configured):
-- an incremental entity needs one current load covering each scheduled interval of the
-  month (`@daily`: every local day; `@monthly`: the month);
-- a snapshot entity needs a current load taken at or after the month's end;
-- a current load whose source reported a total must reconcile with it
-  (rows_loaded + rows_quarantined = source_total).
-Anything short of that stops the refresh before dbt runs, with one line per entity that says
-which intervals to rerun, e.g. "voso.orders: 2026-10-14..2026-10-16 missing; rerun
-extract_voso for those days".
+What a month needs comes from dti_pipeline.needs (one declaration per entity in
+include/config/sources.yml, read at run time, so a new source is checked as soon as it is
+configured): the windows of creation time of a stock since the source's first day, of a
+flow over its month and look-back months, each loaded after the month ended; a snapshot
+taken after the month ended; the month's export. A current load whose source reported a
+total must reconcile with it (rows_loaded + rows_quarantined = source_total).
+
+Anything short of that stops the refresh before dbt runs, with one line per entity that
+says what is missing and the one extraction that completes it, e.g. "postmart.shops: the
+records created before 2025-07 are not loaded; run extract_postmart for 2025-07 (dti extract
+--source postmart --from 2025-07 --to 2025-07)": the extract run of a month loads everything
+that month needs.
+
+The gate also says which sources' history is partial for the month (their first month,
+or a month whose flows look back before it): the mart flags those values.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import psycopg
 
 from dti_pipeline.errors import PermanentError
-from dti_pipeline.months import LOCAL_TZ, format_month, month_bounds
-from dti_pipeline.schedules import Interval, scheduled_intervals
+from dti_pipeline.months import LOCAL_TZ, format_month
+from dti_pipeline.needs import covers, current_loads, month_windows, partial_reasons, serving_load, stale_load
 from dti_pipeline.sources.spec import SourceSpec
 
 
@@ -33,10 +38,9 @@ class CompletenessError(PermanentError, RuntimeError):
 class EntityCompleteness:
     source: str
     entity: str
-    mode: str
-    schedule: str
-    intervals_expected: int = 0
-    intervals_current: int = 0
+    history: str
+    windows_needed: int = 0
+    windows_served: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     problems: list[str] = field(default_factory=list)
@@ -51,6 +55,7 @@ class CompletenessReport:
     month: str
     entities: list[EntityCompleteness]
     skipped: list[str]
+    partial: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -60,12 +65,18 @@ class CompletenessReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def partial_sources(self) -> list[str]:
+        return sorted(self.partial)
+
     def as_dict(self) -> dict:
         return {
             "month": self.month,
             "ok": self.ok,
             "problems": self.problems,
             "skipped": self.skipped,
+            "partial": self.partial,
+            "partial_sources": ",".join(self.partial_sources),
             "entities": [asdict(e) for e in self.entities],
         }
 
@@ -73,131 +84,54 @@ class CompletenessReport:
         lines = "\n".join(f"  {p}" for p in self.problems)
         return (
             f"the raw data of {self.month} is not complete, so nothing was built or published:\n{lines}\n"
-            "Rerun those extract runs (clear them in the Airflow grid, or `dti extract`), then "
-            "rerun this refresh."
+            "Run those extractions (the month's extract_<source> run in Airflow, or `dti extract`), "
+            "then rerun this refresh."
         )
 
 
-def _covered(interval: Interval, loads: list[tuple[datetime, datetime]]) -> bool:
-    position, stop = interval
-    for load_start, load_end in sorted(loads):
-        if load_start > position:
-            break
-        position = max(position, load_end)
-        if position >= stop:
-            return True
-    return position >= stop
+def remedy(source: str, month: date) -> str:
+    """The one extraction that gives a month everything it needs of a source."""
+    label = format_month(month)
+    return f"run extract_{source} for {label} (dti extract --source {source} --from {label} --to {label})"
 
 
-def _group(intervals: list[Interval]) -> list[list[Interval]]:
-    """Consecutive intervals (one's end is the next one's start) form one group."""
-    groups: list[list[Interval]] = []
-    for interval in sorted(intervals):
-        if groups and groups[-1][-1][1] == interval[0]:
-            groups[-1].append(interval)
-        else:
-            groups.append([interval])
-    return groups
-
-
-def _kind(interval: Interval) -> str:
-    start, end = (t.astimezone(LOCAL_TZ) for t in interval)
-    if (end - start) == timedelta(days=1) and start.hour == 0 and start.minute == 0:
-        return "day"
-    if start.day == 1 and end.day == 1 and start.hour == 0 and 27 <= (end - start).days <= 31:
-        return "month"
-    return "interval"
-
-
-def _describe(group: list[Interval]) -> str:
-    first, last = group[0], group[-1]
-    kind = _kind(first)
-    start = first[0].astimezone(LOCAL_TZ)
-    if kind == "day":
-        end_day = last[0].astimezone(LOCAL_TZ).date()
-        return f"{start:%Y-%m-%d}" if end_day == start.date() else f"{start:%Y-%m-%d}..{end_day:%Y-%m-%d}"
-    if kind == "month":
-        end_month = last[0].astimezone(LOCAL_TZ)
-        return f"{start:%Y-%m}" if len(group) == 1 else f"{start:%Y-%m}..{end_month:%Y-%m}"
-    end = last[1].astimezone(LOCAL_TZ)
-    return f"{start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
-
-
-def _what(intervals: list[Interval]) -> str:
-    kind = _kind(intervals[0])
-    plural = len(intervals) > 1
-    return {
-        "day": "those days" if plural else "that day",
-        "month": "those months" if plural else "that month",
-    }.get(kind, "those intervals" if plural else "that interval")
-
-
-def _ranges(intervals: list[Interval]) -> str:
-    return ", ".join(_describe(g) for g in _group(intervals))
-
-
-def _loads(conn: psycopg.Connection, source: str, entity: str, start: datetime, end: datetime) -> list[tuple]:
-    return conn.execute(
-        """select interval_start, interval_end, rows_loaded, rows_quarantined, source_total
-             from raw.load_ledger
-            where source = %s and entity = %s and status = 'current'
-              and interval_end > %s and interval_start < %s
-            order by interval_start""",
-        (source, entity, start, end),
-    ).fetchall()
-
-
-def _check_incremental(conn, spec: SourceSpec, entity, result: EntityCompleteness, start, end) -> None:
-    not_before = datetime(spec.start_date.year, spec.start_date.month, spec.start_date.day, tzinfo=LOCAL_TZ)
-    expected = [i for i in scheduled_intervals(spec.schedule, start, end) if i[0] >= not_before]
-    loads = _loads(conn, spec.name, entity.name, expected[0][0] if expected else start, end)
-    spans = [(row[0], row[1]) for row in loads]
-    missing = [i for i in expected if not _covered(i, spans)]
-    unreconciled = [
-        (row[0], row[1]) for row in loads if row[4] is not None and (row[2] or 0) + (row[3] or 0) != row[4]
-    ]
-    result.intervals_expected = len(expected)
-    result.intervals_current = len(expected) - len(missing)
-    result.rows_loaded = sum(row[2] or 0 for row in loads)
-    result.rows_quarantined = sum(row[3] or 0 for row in loads)
+def _check_entity(conn, spec: SourceSpec, entity, month: date) -> EntityCompleteness:
+    result = EntityCompleteness(spec.name, entity.name, entity.history)
+    loads = current_loads(conn, spec.name, entity.name)
+    missing, early, unreconciled = [], [], []
+    for window in month_windows(spec, entity, month):
+        result.windows_needed += 1
+        served = serving_load(window, month, loads)
+        if served is None:
+            stale = stale_load(window, loads)
+            if stale is None:
+                missing.append(window.describe())
+            else:
+                early.append(
+                    f"{window.describe()} (loaded {stale.started_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M})"
+                )
+            continue
+        result.windows_served += 1
+        result.rows_loaded += served.rows_loaded or 0
+        result.rows_quarantined += served.rows_quarantined or 0
+        if not served.reconciled:
+            unreconciled.append(
+                f"{window.describe()} ({served.rows_loaded} loaded + {served.rows_quarantined} "
+                f"quarantined, the source reported {served.source_total})"
+            )
+    findings = []
     if missing:
-        result.problems.append(
-            f"{result.name}: {_ranges(missing)} missing; rerun extract_{spec.name} for {_what(missing)}"
+        findings.append(f"{'; '.join(missing)}: not loaded")
+    if early:
+        findings.append(
+            f"{'; '.join(early)}: loaded before {format_month(month)} ended, so its records may have "
+            "changed since"
         )
     if unreconciled:
-        result.problems.append(
-            f"{result.name}: {_ranges(unreconciled)} not reconciled (rows loaded + quarantined "
-            f"differ from the total the source reported); rerun extract_{spec.name} for "
-            f"{_what(unreconciled)}"
-        )
-
-
-def _check_snapshot(conn, spec: SourceSpec, entity, result: EntityCompleteness, end: datetime) -> None:
-    result.intervals_expected = 1
-    row = conn.execute(
-        """select interval_start, interval_end, rows_loaded, rows_quarantined, source_total
-             from raw.load_ledger
-            where source = %s and entity = %s and status = 'current' and interval_end >= %s
-            order by interval_end limit 1""",
-        (spec.name, entity.name, end),
-    ).fetchone()
-    local_end = end.astimezone(LOCAL_TZ)
-    last_day = (local_end - timedelta(days=1)).date()
-    if row is None:
-        result.problems.append(
-            f"{result.name}: no current snapshot taken at or after the month's end "
-            f"({local_end:%Y-%m-%d %H:%M}); rerun extract_{spec.name} for {last_day:%Y-%m-%d} "
-            "(or any later day)"
-        )
-        return
-    result.intervals_current = 1
-    result.rows_loaded, result.rows_quarantined = row[2] or 0, row[3] or 0
-    if row[4] is not None and result.rows_loaded + result.rows_quarantined != row[4]:
-        result.problems.append(
-            f"{result.name}: the snapshot of {_describe([(row[0], row[1])])} is not reconciled "
-            f"({result.rows_loaded} loaded + {result.rows_quarantined} quarantined, the source "
-            f"reported {row[4]}); rerun extract_{spec.name} for that day"
-        )
+        findings.append(f"{'; '.join(unreconciled)}: not reconciled")
+    if findings:
+        result.problems.append(f"{result.name}: {' / '.join(findings)}; {remedy(spec.name, month)}")
+    return result
 
 
 def check_completeness(
@@ -207,23 +141,22 @@ def check_completeness(
     only: set[str] | None = None,
 ) -> CompletenessReport:
     """Check every entity of `sources` (or of the named sources in `only`) for `month`."""
-    start, end = month_bounds(month)
-    entities, skipped = [], []
+    entities, skipped, partial = [], [], {}
     for name, spec in sources.items():
         if only is not None and name not in only:
             skipped.append(f"{name}: not checked (dti_completeness_sources)")
             continue
-        if spec.start_date >= end.date():
-            skipped.append(f"{name}: extracted from {spec.start_date}, after {format_month(month)}")
+        if not covers(spec, month):
+            skipped.append(
+                f"{name}: no data for {format_month(month)} (its data runs from {spec.start_date} to "
+                f"{spec.end_date or 'today'})"
+            )
             continue
-        for entity in spec.entities:
-            result = EntityCompleteness(spec.name, entity.name, entity.mode, spec.schedule)
-            if entity.mode == "snapshot":
-                _check_snapshot(conn, spec, entity, result, end)
-            else:
-                _check_incremental(conn, spec, entity, result, start, end)
-            entities.append(result)
-    return CompletenessReport(format_month(month), entities, skipped)
+        entities.extend(_check_entity(conn, spec, entity, month) for entity in spec.entities)
+        reasons = partial_reasons(spec, month)
+        if reasons:
+            partial[name] = reasons
+    return CompletenessReport(format_month(month), entities, skipped, partial)
 
 
 def completeness_gate(conn: psycopg.Connection, month: date) -> dict:

@@ -85,8 +85,8 @@ def ensure_raw_table(conn: psycopg.Connection, table: str) -> None:
     )
 
 
-def _lock_key(source: str, entity: str, start: datetime, end: datetime) -> str:
-    return f"{source}.{entity}:{start.isoformat()}:{end.isoformat()}"
+def _lock_key(source: str, entity: str, kind: str, start: datetime, end: datetime) -> str:
+    return f"{source}.{entity}:{kind}:{start.isoformat()}:{end.isoformat()}"
 
 
 def load_interval(
@@ -97,11 +97,13 @@ def load_interval(
     interval_start: datetime,
     interval_end: datetime,
     *,
+    window_kind: str = "created",
     run_id: str | None = None,
     pseudonymiser: Pseudonymiser | None = None,
     stats: Callable[[], dict] = dict,
 ) -> LoadResult:
-    """Stream `pages` into the entity's raw table as the current load of the interval."""
+    """Stream `pages` into the entity's raw table as the current load of the window
+    (`window_kind` over [interval_start, interval_end), see dti_pipeline.needs)."""
     from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 
     if entity.pii_fields and pseudonymiser is None:
@@ -116,26 +118,24 @@ def load_interval(
             ensure_raw_table(ledger, table)
         with psycopg.connect(conninfo) as conn:
             # Two loads of the same interval serialise here; the second then replaces the first.
-            conn.execute(
-                "select pg_advisory_xact_lock(hashtext(%s))",
-                (_lock_key(spec.name, entity.name, interval_start, interval_end),),
-            )
+            window = (spec.name, entity.name, window_kind, interval_start, interval_end)
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (_lock_key(*window),))
             ledger.execute(
                 """update raw.load_ledger set status = 'abandoned', finished_at = now(),
                           message = 'the process running this load disappeared before committing'
-                    where source = %s and entity = %s and interval_start = %s
+                    where source = %s and entity = %s and window_kind = %s and interval_start = %s
                       and interval_end = %s and status = 'running'""",
-                (spec.name, entity.name, interval_start, interval_end),
+                window,
             )
             load_id = ledger.execute(
-                """insert into raw.load_ledger (source, entity, interval_start, interval_end,
-                                                load_mode, status, run_id)
-                   values (%s, %s, %s, %s, %s, 'running', %s) returning load_id""",
-                (spec.name, entity.name, interval_start, interval_end, entity.mode, run_id),
+                """insert into raw.load_ledger (source, entity, window_kind, interval_start,
+                                                interval_end, load_mode, status, run_id)
+                   values (%s, %s, %s, %s, %s, %s, 'running', %s) returning load_id""",
+                (*window, entity.mode, run_id),
             ).fetchone()[0]
             try:
                 result = _Load(conn, spec, entity, table, load_id, pseudonymiser).run(
-                    pages, interval_start, interval_end
+                    pages, window_kind, interval_start, interval_end
                 )
             except BaseException as exc:
                 conn.rollback()
@@ -222,7 +222,9 @@ class _Load:
         self.loaded = self.duplicates = self.pages = 0
         self.source_total: int | None = None
 
-    def run(self, pages: Iterable[Page], interval_start: datetime, interval_end: datetime) -> LoadResult:
+    def run(
+        self, pages: Iterable[Page], window_kind: str, interval_start: datetime, interval_end: datetime
+    ) -> LoadResult:
         spec, entity = self.spec, self.entity
         extracted_at = datetime.now().astimezone()
         lineage = (self.load_id, spec.name, entity.name, interval_start, interval_end, extracted_at)
@@ -246,7 +248,7 @@ class _Load:
                     self.loaded += len(lines)
         self._reconcile(interval_start, interval_end)
         self._check_quarantine_share()
-        self._commit(interval_start, interval_end)
+        self._commit(window_kind, interval_start, interval_end)
         return LoadResult(
             load_id=self.load_id,
             table=self.table,
@@ -312,9 +314,9 @@ class _Load:
             "made current; fix the source or the contract in include/config/sources.yml."
         )
 
-    def _commit(self, interval_start: datetime, interval_end: datetime) -> None:
+    def _commit(self, window_kind: str, interval_start: datetime, interval_end: datetime) -> None:
         spec, entity = self.spec, self.entity
-        interval = (spec.name, entity.name, interval_start, interval_end)
+        window = (spec.name, entity.name, window_kind, interval_start, interval_end)
         with self.conn.cursor() as cur:
             if self.quarantined:
                 cur.executemany(
@@ -322,19 +324,19 @@ class _Load:
                        values (%s, %s, %s, %s, %s, %s)""",
                     [(self.load_id, spec.name, entity.name, *row) for row in self.quarantined],
                 )
-            # The earlier current load of this interval is replaced in the same transaction.
+            # The earlier current load of this window is replaced in the same transaction.
             cur.execute(
                 f"""delete from {self.table} where load_id in (
                         select load_id from raw.load_ledger
-                         where source = %s and entity = %s and interval_start = %s
-                           and interval_end = %s and status = 'current')""",
-                interval,
+                         where source = %s and entity = %s and window_kind = %s
+                           and interval_start = %s and interval_end = %s and status = 'current')""",
+                window,
             )
             cur.execute(
                 """update raw.load_ledger set status = 'replaced'
-                    where source = %s and entity = %s and interval_start = %s
+                    where source = %s and entity = %s and window_kind = %s and interval_start = %s
                       and interval_end = %s and status = 'current'""",
-                interval,
+                window,
             )
             cur.execute(
                 """update raw.load_ledger

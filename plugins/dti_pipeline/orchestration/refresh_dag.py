@@ -126,7 +126,11 @@ def _dbt_task_group() -> DbtTaskGroup:
             exclude=["resource_type:seed"],
         ),
         operator_args={
-            "vars": {"month": "{{ ti.xcom_pull(task_ids='resolve_month') }}"},
+            "vars": {
+                "month": "{{ ti.xcom_pull(task_ids='resolve_month') }}",
+                # the sources whose history is partial this month: the mart flags their values
+                "partial_sources": "{{ ti.xcom_pull(task_ids='completeness_gate')['partial_sources'] }}",
+            },
             "install_deps": False,
             "emit_datasets": False,  # publish declares the Assets readers care about
             # dbt's unit tests check the SQL on fixed rows: CI runs them (`dti dbt build`); a
@@ -166,9 +170,16 @@ def build_refresh_dag() -> DAG:
         render_template_as_native_obj=False,
     ) as dag:
 
-        @task(doc_md="The month this run builds: the `month` given, or the month before the scheduled run.")
+        @task(
+            doc_md="The month this run builds: the `month` given, or the month before the scheduled "
+            "run. A scheduled run for a month no source has data for is skipped (an unpaused DAG "
+            "in a deployment whose sources stopped, e.g. the simulators' preset)."
+        )
         def resolve_month(params=None, logical_date=None) -> str:
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from dti_pipeline.months import MonthError, format_month, previous_month, validate_month
+            from dti_pipeline.needs import covers
             from dti_pipeline.sources.spec import load_sources
 
             given = (params or {}).get("month")
@@ -177,12 +188,19 @@ def build_refresh_dag() -> DAG:
             else:
                 local = logical_date.astimezone(LOCAL_TZ).date()
                 month = previous_month(local.replace(day=1))
-            first = min((s.start_date for s in load_sources().values()), default=None)
+            sources = load_sources().values()
+            first = min((s.start_date for s in sources), default=None)
             if first and month < first.replace(day=1):
                 raise MonthError(
                     f"month {format_month(month)} is before the data's range: the sources are "
                     f"extracted from {first:%Y-%m-%d} (start_date in include/config/sources.yml)"
                 )
+            if not any(covers(s, month) for s in sources):
+                last = max(s.end_date for s in sources if s.end_date)
+                message = f"no source has data for {format_month(month)}: the sources' data ends on {last}"
+                if given:
+                    raise MonthError(message)
+                raise AirflowSkipException(f"{message}; nothing to refresh")
             return format_month(month)
 
         @task(

@@ -124,6 +124,13 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
         raise ReportUnavailable(
             f"{format_month(month)} has not been published: run `dti refresh --month {format_month(month)}`"
         )
+    earlier = _rows(
+        conn,
+        f"""select publication_id, published_at, methodology_version, content_hash
+              from {MART}.publication where month = %s and publication_id < %s
+             order by publication_id desc""",
+        (month, publication[0]["publication_id"]),
+    )
     name = _unit_name_sql(fct)
     provinces = _rows(
         conn,
@@ -182,6 +189,7 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
     return {
         "fct_columns": fct,
         "publication": publication[0],
+        "earlier_publications": earlier,
         "provinces": provinces,
         "communes": communes,
         "indicators": indicators,
@@ -230,13 +238,15 @@ def _ranking(data: dict, figures: _Figures) -> str:
             f"<td><b>{_fmt(p.get('dti_score'))}</b></td>{pillar_cells}"
             f"<td>{'' if change is None else f'{change:+d}'}</td>"
             + (f"<td>{interval}</td>" if uncertainty else "")
-            + f"<td>{_fmt(p.get('completeness'), '{:.0%}')}</td></tr>"
+            + f"<td>{_fmt(p.get('completeness'), '{:.0%}')}</td>"
+            + f"<td>{_fmt(p.get('coverage'), '{:.0%}')}</td></tr>"
         )
     table = (
         "<table><tr><th>hạng / rank</th><th>tỉnh / province</th><th>DTI</th>"
         f"{header}<th>thay đổi hạng / rank change</th>"
         + ("<th>khoảng hạng / rank interval (p05–p95)</th>" if uncertainty else "")
-        + "<th>đầy đủ dữ liệu / completeness</th></tr>"
+        + "<th>đầy đủ dữ liệu / completeness</th>"
+        + "<th>độ phủ xã / communes covered</th></tr>"
         + "".join(rows)
         + "</table>"
     )
@@ -246,9 +256,27 @@ def _ranking(data: dict, figures: _Figures) -> str:
         if unscored
         else ""
     )
+    partial = sorted({p["partial_sources"] for p in provinces if p.get("partial_sources")})
+    partial_note = (
+        "<p class='warning'>Tháng có dữ liệu chưa trọn lịch sử / A partial month: the history of "
+        f"{_esc(', '.join(partial))} does not cover all this month counts (the first month of the "
+        "data, or flows that look back before it). Units are ranked with this flag; changes from "
+        "and to a partial month are not given (docs/methodology.md#partial-months).</p>"
+        if partial
+        else ""
+    )
+    low = [p for p in provinces if p.get("coverage") is not None and p["coverage"] < 1]
+    coverage_note = (
+        f"<p>{len(low)} tỉnh được tính trên một phần số xã / provinces scored on part of their communes "
+        "(column «communes covered»): their values speak for the communes that delivered data.</p>"
+        if low
+        else ""
+    )
     return (
         '<section id="ranking"><h2>Xếp hạng tỉnh / Province ranking</h2>'
+        + partial_note
         + table
+        + coverage_note
         + without
         + figures.html(figure, "chart-ranking")
         + "</section>"
@@ -425,15 +453,15 @@ def _completeness(data: dict, figures: _Figures) -> str:
     checks = data["publication"].get("checks") or {}
     gate = checks.get("completeness") or {}
     load_rows = "".join(
-        f"<tr><td>{_esc(e['source'])}.{_esc(e['entity'])}</td><td>{_esc(e['mode'])}</td>"
-        f"<td>{e['intervals_current']} / {e['intervals_expected']}</td>"
+        f"<tr><td>{_esc(e['source'])}.{_esc(e['entity'])}</td><td>{_esc(e['history'])}</td>"
+        f"<td>{e['windows_served']} / {e['windows_needed']}</td>"
         f"<td>{e['rows_loaded']:,}</td><td>{e['rows_quarantined']:,}</td>"
         f"<td>{'✔' if not e['problems'] else _esc('; '.join(e['problems']))}</td></tr>"
         for e in gate.get("entities", [])
     )
     loads = (
         "<h3>Dữ liệu nguồn của tháng / The month's source loads</h3>"
-        "<table><tr><th>nguồn / source</th><th>kiểu / mode</th><th>lần tải hiện hành / current loads</th>"
+        "<table><tr><th>nguồn / source</th><th>lịch sử / history</th><th>lần tải cần có / loads needed</th>"
         "<th>bản ghi / rows</th><th>cách ly / quarantined</th><th>tình trạng / status</th></tr>"
         f"{load_rows}</table>"
         if load_rows
@@ -466,6 +494,7 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: .92rem; }
 td, th { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f3f6f6; }
 .meta { color: #555; } pre { white-space: pre-wrap; margin: 0; }
+.warning { background: #fff4e5; border-left: 4px solid #e76f51; padding: .4rem .8rem; }
 nav a { margin-right: 1rem; }
 .trends { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: .5rem; }
 """
@@ -489,10 +518,21 @@ def build_report_html(conn: psycopg.Connection, month: date) -> str:
         f"lần chạy / run {_esc(pub.get('run_id') or '—')} · "
         f"mã nội dung / content {_esc(pub.get('content_hash'))}"
     )
+    earlier = data["earlier_publications"]
+    revision = ""
+    if earlier:
+        last = earlier[0]
+        revision = (
+            f"<p class='warning' id='revision'>Bản sửa đổi / Revised: this publication replaces "
+            f"#{_esc(last['publication_id'])} of {_esc(last['published_at'])} (methodology "
+            f"{_esc(last['methodology_version'])}, content {_esc(last['content_hash'])}); "
+            f"{len(earlier)} earlier version(s) stay in dti_mart.fct_dti_monthly_versions.</p>"
+        )
     summary = json.dumps(
         {
             "month": format_month(month),
             "publication_id": pub.get("publication_id"),
+            "revised_from": earlier[0]["publication_id"] if earlier else None,
             "provinces_ranked": sum(1 for p in data["provinces"] if p.get("dti_rank") is not None),
             "indicators": len(data["indicators"]),
         }
@@ -506,6 +546,7 @@ def build_report_html(conn: psycopg.Connection, month: date) -> str:
 </head><body>
 <h1>Chỉ số chuyển đổi số tháng {month:%m/%Y} / Digital transformation index, {month:%B %Y}</h1>
 <p class="meta">{meta}</p>
+{revision}
 <nav><a href="#ranking">Xếp hạng / Ranking</a><a href="#movers">Biến động / Movers</a>
 <a href="#map">Bản đồ / Map</a><a href="#trends">Xu hướng / Trends</a>
 <a href="#completeness">Đầy đủ dữ liệu / Completeness</a></nav>

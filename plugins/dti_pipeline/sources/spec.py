@@ -1,14 +1,17 @@
 """Typed specs of the sources, parsed from include/config/sources.yml.
 
-A source is plain data: client settings (auth, paginator, time format, limits) and its
-entities (path, load mode, incremental filter, primary key, field contract, personal data).
-One engine, extract.client, interprets every spec; auth schemes and paginators are looked
-up by name, and an unknown name fails with the list of valid ones.
+A source is plain data: client settings (auth, paginator, time format, limits), the days
+its data spans, and its entities (path, load mode, creation-time filter, what history a month
+needs, primary key, field contract, personal data). One engine, extract.client, interprets
+every spec; auth schemes and paginators are looked up by name, and an unknown name fails with
+the list of valid ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,12 @@ from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import SOURCES_YML
 
 LOAD_MODES = ("incremental", "snapshot")
+# What history a month of an incremental entity needs (dti_pipeline.needs):
+# `stock`: every record created before the month's end, since the source's first day;
+# `flow`: the records created in the month and in `lookback_months` months before it.
+HISTORIES = ("stock", "flow")
+# A deployment's data range for every source at once (e.g. the simulators' preset).
+START_DATE_ENV, END_DATE_ENV = "DTI_SOURCES_START_DATE", "DTI_SOURCES_END_DATE"
 FIELD_TYPES = (
     "text",
     "timestamp",
@@ -42,10 +51,11 @@ class SpecError(PermanentError, ValueError):
 
 @dataclass(frozen=True)
 class IncrementalSpec:
+    """The source's filter on the records' creation time: half-open [start, end)."""
+
     start_param: str
     end_param: str
-    cursor_field: str  # the record's field the source filters on (its change time)
-    lookback_days: int = 0
+    cursor_field: str  # the record's creation-time field the filter applies to
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,8 @@ class EntitySpec:
     fields: tuple[FieldSpec, ...] = ()
     incremental: IncrementalSpec | None = None
     export_entity: str | None = None  # the entity's name in a source's export listing
+    history: str = "snapshot"  # stock | flow | snapshot | export (see HISTORIES)
+    lookback_months: int = 0  # flow: months before the month whose records it counts
     pii_fields: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
@@ -99,11 +111,11 @@ class SourceSpec:
     title: str
     description: str
     connection_id: str
-    schedule: str
-    start_date: date
+    start_date: date  # the first day the source has data (stocks: everything before it too)
     auth: dict[str, Any]
     paginator: dict[str, Any]
     entities: tuple[EntitySpec, ...]
+    end_date: date | None = None  # the last day the source has data; None: it is live
     time_format: str = "iso8601"
     pii_connection_id: str | None = None
     pool_slots: int = 2
@@ -153,21 +165,44 @@ def _fields(raw: dict, where: str) -> tuple[FieldSpec, ...]:
     return tuple(fields)
 
 
+def _history(raw: dict, mode: str, where: str) -> tuple[str, int]:
+    """(history, lookback_months) of an entity: declared for windowed entities, implied else."""
+    if raw.get("export_entity"):
+        history = "export"  # the month's own export file, a snapshot as of its last day
+    elif mode == "snapshot":
+        history = "snapshot"
+    else:
+        history = _one_of(_require(raw, "history", where), HISTORIES, f"{where}.history")
+    if "history" in raw and history in ("export", "snapshot"):
+        raise SpecError(f"{where}.history: a {history} entity's history is implied; remove the key")
+    lookback = raw.get("lookback_months", 0)
+    if not isinstance(lookback, int) or lookback < 0:
+        raise SpecError(f"{where}.lookback_months: a whole number of months >= 0, got {lookback!r}")
+    if lookback and history != "flow":
+        raise SpecError(f"{where}.lookback_months: only a flow entity looks back; this one is a {history}")
+    return history, lookback
+
+
 def _entity(source: str, name: str, raw: dict) -> EntitySpec:
     where = f"sources.{source}.entities.{name}"
     mode = _one_of(raw.get("mode", "incremental"), LOAD_MODES, f"{where}.mode")
+    history, lookback = _history(raw, mode, where)
     incremental = None
-    if mode == "incremental" and not raw.get("export_entity"):
+    if history in HISTORIES:
         inc = _require(raw, "incremental", where)
         incremental = IncrementalSpec(
             start_param=_require(inc, "start_param", f"{where}.incremental"),
             end_param=_require(inc, "end_param", f"{where}.incremental"),
             cursor_field=_require(inc, "cursor_field", f"{where}.incremental"),
-            lookback_days=int(inc.get("lookback_days", 0)),
         )
     key = _require(raw, "primary_key", where)
     fields = _fields(raw.get("fields", {}), where)
     known = {f.name for f in fields}
+    if incremental and known and incremental.cursor_field not in known:
+        raise SpecError(
+            f"{where}.incremental.cursor_field: {incremental.cursor_field!r} is not one of the "
+            "entity's fields"
+        )
     for pii in raw.get("pii_fields", ()):
         if known and pii not in known:
             raise SpecError(f"{where}.pii_fields: {pii!r} is not one of the entity's fields")
@@ -179,6 +214,8 @@ def _entity(source: str, name: str, raw: dict) -> EntitySpec:
         fields=fields,
         incremental=incremental,
         export_entity=raw.get("export_entity"),
+        history=history,
+        lookback_months=lookback,
         pii_fields=tuple(raw.get("pii_fields", ())),
         params=dict(raw.get("params", {})),
         description=raw.get("description", ""),
@@ -205,14 +242,21 @@ def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
         raise SpecError(f"{where}: no entities")
     if any(e.pii_fields for e in entities) and not merged.get("pii_connection_id"):
         raise SpecError(f"{where}: entities have pii_fields but the source names no pii_connection_id")
-    start = merged.get("start_date", "2024-11-01")
+    if "schedule" in merged:
+        raise SpecError(
+            f"{where}.schedule: every source is extracted month by month (one run per month); remove the key"
+        )
+    start = _date(merged.get("start_date", "2024-11-01"), f"{where}.start_date")
+    end = _date(merged["end_date"], f"{where}.end_date") if merged.get("end_date") else None
+    if end is not None and end < start:
+        raise SpecError(f"{where}.end_date: {end} is before start_date {start}")
     return SourceSpec(
         name=name,
         title=_require(merged, "title", where),
         description=merged.get("description", ""),
         connection_id=merged.get("connection_id", f"dti_{name}"),
-        schedule=merged.get("schedule", "@daily"),
-        start_date=start if isinstance(start, date) else date.fromisoformat(str(start)),
+        start_date=start,
+        end_date=end,
         auth=auth,
         paginator=paginator,
         entities=entities,
@@ -229,13 +273,39 @@ def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
     )
 
 
+def _date(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise SpecError(f"{where}: a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _data_range_from_env(spec: SourceSpec) -> SourceSpec:
+    """The deployment's data range, when DTI_SOURCES_START_DATE / _END_DATE set one."""
+    start, end = os.environ.get(START_DATE_ENV), os.environ.get(END_DATE_ENV)
+    if not start and not end:
+        return spec
+    changed = dataclasses.replace(
+        spec,
+        start_date=_date(start, START_DATE_ENV) if start else spec.start_date,
+        end_date=_date(end, END_DATE_ENV) if end else spec.end_date,
+    )
+    if changed.end_date is not None and changed.end_date < changed.start_date:
+        raise SpecError(f"{END_DATE_ENV}: {changed.end_date} is before the start date {changed.start_date}")
+    return changed
+
+
 def load_sources(path: Path = SOURCES_YML) -> dict[str, SourceSpec]:
     """Every configured source by name; raises SpecError naming the faulty key.
 
-    Parsed once per file version: every task of every extract run asks for it.
+    Parsed once per file version (every task of every extract run asks for it); the data
+    range of the environment (DTI_SOURCES_START_DATE / DTI_SOURCES_END_DATE) is applied on top.
     """
     path = Path(path)
-    return _parse_sources(path, path.stat().st_mtime_ns)
+    parsed = _parse_sources(path, path.stat().st_mtime_ns)
+    return {name: _data_range_from_env(spec) for name, spec in parsed.items()}
 
 
 @functools.lru_cache(maxsize=8)

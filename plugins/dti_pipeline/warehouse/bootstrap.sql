@@ -78,3 +78,23 @@ create table if not exists dti_publish.view_definition (
     sql_md5     text        not null,
     defined_at  timestamptz not null default now()
 );
+
+-- Added with windows on the creation time (dti_pipeline/needs.py): what a load's interval
+-- filters. `created`: records created in the interval; `snapshot`: a full list taken after
+-- it; `export`: a month's export file; `changed`: records whose last change fell in the
+-- interval (loads of earlier versions; no month relies on them any more).
+alter table raw.load_ledger add column if not exists window_kind text;
+update raw.load_ledger
+   set window_kind = case when load_mode = 'snapshot' then 'snapshot' else 'changed' end
+ where window_kind is null;
+alter table raw.load_ledger alter column window_kind set not null;
+do $$ begin
+    alter table raw.load_ledger add constraint load_ledger_window_kind
+        check (window_kind in ('created', 'snapshot', 'export', 'changed'));
+exception when duplicate_object then null;
+end $$;
+comment on column raw.load_ledger.window_kind is 'What the interval filters: created (records created in it), snapshot (a full list taken after it), export (the month''s export file), changed (last change in it; earlier versions).';
+comment on column raw.load_ledger.started_at is 'When the load started: its records are in their state at this time or later, so it serves a month only when it started after that month ended.';
+drop index if exists raw.load_ledger_one_current;
+create unique index if not exists load_ledger_one_current_window
+    on raw.load_ledger (source, entity, window_kind, interval_start, interval_end) where status = 'current';
