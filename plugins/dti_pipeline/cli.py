@@ -444,9 +444,11 @@ def airflow(port: int, preset: str) -> None:
     from dti_pipeline.deploy import write_pool
     from dti_pipeline.sources.spec import load_sources
     from dti_pipeline.supervise import Supervisor
-    from dti_simulators import start_simulators
+    from dti_simulators import get_preset, start_simulators
 
     runtime.prepare_airflow_env()
+    months = get_preset(preset).months()
+    runtime.use_data_range(months[0], months[-1])  # the DAGs' dates: the preset's months
     runtime.use_warehouse()
     runtime.migrate_airflow_db()
     runtime.ensure_manifest()

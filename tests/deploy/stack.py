@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import requests
 
 from dti_pipeline.paths import DAGS_DIR
@@ -54,7 +55,7 @@ class Deployment:
     queue: str = field(default_factory=lambda: f"dti-deploy-{uuid.uuid4().hex[:8]}")
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    _groups: list[int] = field(default_factory=list)
+    seen: list[psutil.Process] = field(default_factory=list)
     _log_files: list = field(default_factory=list)
     _token: str | None = None
 
@@ -142,12 +143,7 @@ class Deployment:
             cwd=self.home,
         )
         self.processes[name] = process
-        self._groups.append(process.pid)
         return process
-
-    def started_groups(self) -> list[int]:
-        """The process group of every component ever started (each its own session)."""
-        return list(self._groups)
 
     def start_all(self) -> None:
         self.start("api-server", "api-server", "--port", str(self.port), "--workers", "1")
@@ -163,14 +159,20 @@ class Deployment:
         )  # fmt: skip
 
     def kill(self, name: str) -> None:
-        """SIGKILL the component and every process it forked, as a crashed host would."""
+        """SIGKILL the component and every process under it, as a crashed host would: Airflow
+        puts each task process in a process group of its own, so the whole tree, not the group."""
         process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
+        for member in _tree(process.pid):
+            with contextlib.suppress(psutil.Error):
+                member.kill()
         process.wait(timeout=30)
 
     def stop(self, grace_seconds: float = 30) -> list[str]:
-        """SIGTERM every component's group, SIGKILL what is left after the grace; the names
-        of the components that needed SIGKILL."""
+        """SIGTERM every component, SIGKILL what is left of it after the grace; the names of
+        the components that needed SIGKILL. Every process seen under them is remembered."""
+        trees = {name: _tree(process.pid) for name, process in self.processes.items()}
+        for tree in trees.values():
+            self.seen.extend(tree)
         for process in self.processes.values():
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
@@ -180,7 +182,10 @@ class Deployment:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 forced.append(name)
-            _signal_group(process, signal.SIGKILL)  # children left behind by a clean exit, too
+            _signal_group(process, signal.SIGKILL)
+            for member in trees[name]:  # what it left behind, in its group or another
+                with contextlib.suppress(psutil.Error):
+                    member.kill()
             process.wait()
         self.processes.clear()
         for log in self._log_files:
@@ -264,6 +269,14 @@ class Deployment:
 
     def dag_runs(self, dag_id: str, **params) -> list[dict]:
         return self.call("GET", f"dags/{dag_id}/dagRuns", params={"limit": 100, **params})["dag_runs"]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
