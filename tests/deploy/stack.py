@@ -28,6 +28,7 @@ from dti_pipeline.paths import DAGS_DIR
 
 BIN = Path(sys.executable).parent
 FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+CELERY_CONFIG = "dti_pipeline.orchestration.celery_worker.CELERY_CONFIG"
 
 
 def free_port() -> int:
@@ -90,6 +91,8 @@ class Deployment:
             "AIRFLOW__CELERY__BROKER_URL": self.redis_url,
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.metadata_url,
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
+            # the workers import what every task needs once, before they fork tasks
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_CONFIG,
             # a queue of this deployment's own, should the Redis database be shared
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "task-logs"),

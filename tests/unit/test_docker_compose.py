@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
@@ -56,6 +57,9 @@ def test_every_airflow_component_runs_the_project_image_with_celery():
         environment = services[name]["environment"]
         assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert environment["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        options = environment["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"]
+        module, _, attribute = options.rpartition(".")
+        assert "imports" in getattr(importlib.import_module(module), attribute)
         assert (
             environment["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
             == "http://airflow-apiserver:8080/execution/"
