@@ -1,12 +1,14 @@
 """What a task costs under the scheduler with Celery workers, against in-process dag.test().
 
-Extracts one month of a simulator preset twice, in one run, from the same simulators (their
-own process) into two new warehouse databases:
+Extracts one month of a simulator preset three times, in one run, from the same simulators
+(their own process), each time into a new warehouse database:
   in-process - each extract DAG's run of the month with dag.test() in this process, one
                source after the other (what `make demo` and `dti extract --with-airflow` do);
   celery     - the same runs as backfills on a deployment started as processes (api-server,
                scheduler, dag-processor, triggerer, one Celery worker with one slot per core;
-               tests/deploy/stack.py), all sources at once as a scheduler runs them.
+               tests/deploy/stack.py), all sources at once as a scheduler runs them: once with
+               Airflow's default Celery settings, once with the project's, whose workers import
+               what every task needs before they fork it (orchestration/celery_worker.py).
 Prints the wall times and their ratio, and per task: its run time in each, and under Celery
 the wait from queued to started and the time from queued to finished. Never a timed test.
 
@@ -109,7 +111,12 @@ def in_process(month, warehouse: str, connections: dict, home: Path) -> dict:
     return {"wall": sum(runs.values()), "runs": runs, "task_seconds": tasks}
 
 
-def under_celery(args, month_label: str, warehouse: str, metadata: str, endpoints: dict, home: Path) -> dict:
+AIRFLOW_DEFAULT = "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
+
+
+def under_celery(
+    args, month_label: str, warehouse: str, metadata: str, endpoints: dict, home: Path, celery_config: str
+) -> dict:
     from stack import Deployment
 
     from dti_pipeline.sources.spec import load_sources
@@ -177,33 +184,46 @@ def main() -> None:
     runtime.use_data_range(months[0], months[-1])  # the DAGs' dates: the preset's months
     os.environ["DTI_WAREHOUSE_ROLES"] = "0"  # one account: no roles to create or drop
     home = Path(tempfile.mkdtemp(prefix="bench-celery-"))
-    databases = [_database("inproc"), _database("celery"), _database("meta")]
+    databases = [_database(label) for label in ("inproc", "default", "meta1", "project", "meta2")]
     server, endpoints = _simulators(args.preset, args.seed, home)
     try:
         print(f"{args.preset} {args.month}: in-process (dag.test) ...", flush=True)
         local = in_process(month, databases[0], endpoints["connections"], home / "inproc")
-        print(f"{args.preset} {args.month}: under Celery ...", flush=True)
-        celery = under_celery(args, args.month, databases[1], databases[2], endpoints, home / "celery")
+        print(f"{args.preset} {args.month}: under Celery, Airflow's default worker settings ...", flush=True)
+        default = under_celery(
+            args, args.month, databases[1], databases[2], endpoints, home / "default", AIRFLOW_DEFAULT
+        )
+        print(f"{args.preset} {args.month}: under Celery, the project's worker settings ...", flush=True)
+        from stack import CELERY_CONFIG
+
+        project = under_celery(
+            args, args.month, databases[3], databases[4], endpoints, home / "project", CELERY_CONFIG
+        )
     finally:
         server.terminate()
         server.wait()
         _drop(databases)
-    _report(args, local, celery)
+    _report(
+        args, local, {"Airflow's default worker settings": default, "the project's worker settings": project}
+    )
 
 
-def _report(args, local: dict, celery: dict) -> None:
+def _report(args, local: dict, runs: dict[str, dict]) -> None:
     med = statistics.median
-    runs = ", ".join(f"{name} {seconds:.1f}" for name, seconds in local["runs"].items())
-    states = sorted(set(celery["states"].values()))
-    ratio = celery["wall"] / local["wall"]
-    tasks_local, tasks_celery = med(local["task_seconds"]), med(celery["task_seconds"])
-    waits, ends = med(celery["waits"]), med(celery["queued_to_end"])
-    print(f"\none month of `{args.preset}` ({args.month}), {len(celery['task_seconds'])} tasks:")
-    print(f"  in-process, one run after the other: {local['wall']:7.1f} s  ({runs})")
-    print(f"  under Celery, as the scheduler runs: {celery['wall']:7.1f} s  (runs {states})")
-    print(f"  ratio celery / in-process:           {ratio:7.2f}x  (goal: at most 2x)")
-    print(f"  task run time, median: in-process {tasks_local:.2f} s, celery {tasks_celery:.2f} s")
-    print(f"  under Celery, median: queued -> started {waits:.2f} s, queued -> finished {ends:.2f} s")
+    per_run = ", ".join(f"{name} {seconds:.1f}" for name, seconds in local["runs"].items())
+    print(f"\none month of `{args.preset}` ({args.month}), {len(local['task_seconds'])} tasks:")
+    print(f"  in-process (dag.test), one run after the other: {local['wall']:7.1f} s  ({per_run})")
+    print(f"    task run time, median {med(local['task_seconds']):.2f} s")
+    for label, celery in runs.items():
+        states = sorted(set(celery["states"].values()))
+        ratio = celery["wall"] / local["wall"]
+        waits, ends = med(celery["waits"]), med(celery["queued_to_end"])
+        print(f"  under Celery, {label}: {celery['wall']:7.1f} s, {ratio:.2f}x in-process")
+        print(
+            f"    task run time, median {med(celery['task_seconds']):.2f} s; queued -> started "
+            f"{waits:.2f} s; queued -> finished {ends:.2f} s; runs {states}"
+        )
+    print("  goal: a month under Celery in at most 2x the in-process time")
 
 
 if __name__ == "__main__":
