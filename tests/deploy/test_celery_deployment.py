@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import traceback
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,12 +119,23 @@ def run(request, postgres_server, tmp_path_factory):
             marks["extracted"] = time.monotonic() - started
             _refresh(deployment, result)
             marks["refreshed"] = time.monotonic() - started
+        except Exception:  # each test reports it, with the components' logs; the stop is checked too
+            logs = "\n".join(
+                f"--- {name}\n{deployment.process_log(name, 1500)}" for name in deployment.processes
+            )
+            result["error"] = f"{traceback.format_exc()}\n{logs}"
         finally:
             result["forced"] = deployment.stop()
             result["seen"] = deployment.seen
             marks["stopped"] = time.monotonic() - started
             print(f"\ndeployment test timings (s since start): {marks}")
     return result
+
+
+def _reached(run: dict, *keys: str) -> None:
+    """Fail a test whose step the run never reached, with the reason."""
+    if any(key not in run for key in keys):
+        pytest.fail(f"the deployment run stopped before this step:\n{run.get('error', '')[-6000:]}")
 
 
 def _extract(deployment: Deployment, warehouse: str, result: dict) -> None:
@@ -176,6 +188,7 @@ def _refresh(deployment: Deployment, result: dict) -> None:
 
 # -- the tests ---------------------------------------------------------------------------------
 def test_deploy_set_every_connection_and_pool(run):
+    _reached(run, "deploy_output")
     output = run["deploy_output"]
     for conn_id in ("dti_warehouse", "dti_warehouse_loader", "dti_bi_reader", "dti_pii_key"):
         assert f"connection {conn_id} " in output
@@ -184,6 +197,7 @@ def test_deploy_set_every_connection_and_pool(run):
 
 
 def test_every_task_succeeded(run):
+    _reached(run, "extract_runs", "refresh_tis")
     assert {r["dag_id"] for r in run["extract_runs"]} == set(EXTRACT_DAGS)
     assert {r["state"] for r in run["extract_runs"]} == {"success"}
     failed = [(t["dag_id"], t["task_id"], t["state"]) for t in run["extract_tis"] if t["state"] != "success"]
@@ -197,6 +211,7 @@ def test_every_task_succeeded(run):
 
 
 def test_the_task_killed_with_its_worker_was_retried(run):
+    _reached(run, "killed", "extract_tis")
     killed = run["killed"]["task_instances"]
     assert killed, f"no task instance was running for {run['killed']['load']} when the worker was killed"
     for ti in killed:
@@ -206,6 +221,7 @@ def test_the_task_killed_with_its_worker_was_retried(run):
 
 
 def test_no_load_doubled_or_left_half_done(run):
+    _reached(run, "killed", "extract_tis")
     load_id, source, entity = run["killed"]["load"]
     with psycopg.connect(run["warehouse"]) as conn:
         statuses = dict(
@@ -235,6 +251,7 @@ def test_no_load_doubled_or_left_half_done(run):
 
 
 def test_the_published_month_equals_the_ground_truth(run):
+    _reached(run, "refresh_state")
     with psycopg.connect(run["warehouse"]) as conn:
         rows = conn.execute(
             """select unit_level, unit_code, indicator_id, numerator, denominator
@@ -258,6 +275,7 @@ def test_the_published_month_equals_the_ground_truth(run):
 
 
 def test_the_report_link_opens_the_report_through_the_api_server(run):
+    _reached(run, "report_link")
     deployment = run["deployment"]
     assert run["report_link"] == f"{deployment.api}/dti-reports/dti-{MONTH}.html"
     written = Path(deployment.env["DTI_REPORTS_DIR"]) / f"dti-{MONTH}.html"
@@ -267,6 +285,7 @@ def test_the_report_link_opens_the_report_through_the_api_server(run):
 
 
 def test_no_task_log_holds_a_secret(run):
+    _reached(run, "extract_tis")
     deployment = run["deployment"]
     secrets = [
         *deployment.secrets.values(),
