@@ -6,8 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # celery and fab: the deployment's executor and auth manager, which `make test-deploy` starts
 EXTRAS := dev,celery,fab
+# Superset lives in its own environment: its pins conflict with Airflow's (bi/superset/).
+BI_VENV  ?= .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
 
-.PHONY: demo test test-deploy lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart
+.PHONY: demo test test-deploy lint airflow serve clean lock help bench-simulators bench-extract bench-refresh \
+	bench-mart bench-celery bi test-bi lock-bi
 
 help:
 	@echo "make demo     run the pipeline end to end on the embedded warehouse and print the ranking"
@@ -15,8 +19,10 @@ help:
 	@echo "make test-deploy  the deployment test: Airflow with Celery workers as processes"
 	@echo "make airflow  open the Airflow UI on http://localhost:8080 (same DAGs, same warehouse)"
 	@echo "make serve    start the source simulators and print their endpoints"
+	@echo "make bi       Superset on http://localhost:8088 with the DTI dashboards (after make demo)"
+	@echo "make test-bi  the Superset tests: dashboards in headless Chromium, the reader's rights"
 	@echo "make clean    stop the embedded warehouse and delete .dti/ (all local state)"
-	@echo "make bench-*  benchmarks (simulators, extract, refresh, mart); they print ratios"
+	@echo "make bench-*  benchmarks (simulators, extract, refresh, mart, celery); they print ratios"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +33,21 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/dti demo
 
+# Reinstalled only when the pins change; the stamp is what a rerun checks.
+$(BI_STAMP): bi/superset/requirements.txt bi/superset/constraints.txt
+	rm -rf $(BI_VENV)
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/pip install --quiet --upgrade pip
+	$(BI_VENV)/bin/pip install --quiet -c bi/superset/constraints.txt -r bi/superset/requirements.txt
+	touch $(BI_STAMP)
+
+bi: $(STAMP) $(BI_STAMP)
+	$(BIN)/dti bi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project --processes 2
+	$(BIN)/sqlfluff lint dbt_project bi/views --processes 2
 
 # pytest exits 5 when it collects nothing: that is a broken suite, never a pass.
 # The report's browser test needs Debian's chromium; installed here when it is missing.
@@ -50,6 +67,14 @@ test: $(STAMP) lint
 test-deploy: $(STAMP)
 	$(BIN)/dti dbt parse
 	$(BIN)/python -m pytest -m deploy tests/deploy; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	  exit $$rc
+
+# The Superset tests need the BI environment and Chromium; they are not part of `make test`.
+test-bi: $(STAMP) $(BI_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium for tests/bi"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/python -m pytest -m superset tests/bi; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	  exit $$rc
 
@@ -77,9 +102,20 @@ bench-refresh: $(STAMP)
 bench-mart: $(STAMP)
 	$(BIN)/python bench/bench_mart.py
 
+bench-celery: $(STAMP)
+	$(BIN)/python bench/bench_celery.py
+
 # Re-resolve the pinned set after changing pyproject.toml.
 lock:
 	rm -rf /tmp/dti-lock && $(PYTHON) -m venv /tmp/dti-lock
 	/tmp/dti-lock/bin/pip install --quiet --upgrade pip
 	/tmp/dti-lock/bin/pip install --quiet -e ".[$(EXTRAS)]"
 	/tmp/dti-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+# Re-resolve the BI environment's pins after changing bi/superset/requirements.txt.
+lock-bi:
+	rm -rf /tmp/dti-lock-bi && $(PYTHON) -m venv /tmp/dti-lock-bi
+	/tmp/dti-lock-bi/bin/pip install --quiet --upgrade pip
+	/tmp/dti-lock-bi/bin/pip install --quiet -r bi/superset/requirements.txt
+	{ sed -n '/^#/p' bi/superset/constraints.txt; /tmp/dti-lock-bi/bin/pip freeze; } > bi/superset/constraints.tmp
+	mv bi/superset/constraints.tmp bi/superset/constraints.txt

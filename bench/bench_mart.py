@@ -105,10 +105,10 @@ class Generators:
 
 def land_month(url: str, generators: Generators, month: date) -> int:
     """Every source entity of the month, as one load each, through the pipeline's loader."""
-    from dti_pipeline.extract.paginators import Page
     from dti_pipeline.load.pseudonymise import Pseudonymiser
     from dti_pipeline.load.raw import load_interval
     from dti_pipeline.months import month_bounds
+    from dti_pipeline.pages import Page
     from dti_pipeline.sources.spec import load_sources
 
     start, end = month_bounds(month)

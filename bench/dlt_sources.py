@@ -22,7 +22,7 @@ from dlt.common.typing import TSecretStrValue
 from dlt.sources.helpers.rest_client.auth import AuthConfigBase
 from dlt.sources.rest_api import rest_api_source
 
-from dti_pipeline.extract.formats import format_time
+from dti_pipeline.sources.formats import format_time
 
 
 @configspec

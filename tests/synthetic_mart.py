@@ -37,7 +37,8 @@ create table if not exists dti_build.dim_indicator (
 create table if not exists dti_build.fct_indicator_monthly (
     month date, unit_key text, unit_level text, unit_code text, province_code text,
     indicator_id text, pillar_id text, numerator numeric(20, 2), denominator numeric(20, 2),
-    indicator_value numeric(20, 6), score numeric(9, 6), is_missing boolean,
+    indicator_value numeric(20, 6), score numeric(9, 6), is_missing boolean, is_partial boolean,
+    communes_reporting integer, communes_total integer, coverage numeric(9, 6),
     weight double precision, methodology_version text);
 create table if not exists dti_build.fct_dti_monthly (
     month date, unit_key text, unit_level text, unit_code text, unit_name text, province_code text,
@@ -45,7 +46,7 @@ create table if not exists dti_build.fct_dti_monthly (
     digital_society_score numeric(9, 6), dti_score numeric(9, 6), dti_rank integer,
     units_ranked integer, previous_dti_score numeric(9, 6), dti_score_change numeric(9, 6),
     previous_dti_rank integer, dti_rank_change integer, completeness numeric(9, 6),
-    methodology_version text);
+    coverage numeric(9, 6), is_partial boolean, partial_sources text, methodology_version text);
 comment on table dti_build.fct_dti_monthly is 'One row per unit and month: the DTI and its pillars.';
 comment on column dti_build.fct_dti_monthly.dti_score is 'The DTI score, 0 to 1.';
 """
@@ -136,6 +137,10 @@ def build_month(conn: psycopg.Connection, month: date, seed: int = 1, methodolog
                             value,
                             value,
                             missing,
+                            False,
+                            None if u["unit_level"] == "province" else int(not missing),
+                            None if u["unit_level"] == "province" else 1,
+                            None if u["unit_level"] == "province" else float(not missing),
                             1.0,
                             methodology,
                         )
@@ -153,8 +158,19 @@ def build_month(conn: psycopg.Connection, month: date, seed: int = 1, methodolog
             )
             for rank, r in enumerate(ranked, 1):
                 r[0]["rank"], r[0]["ranked"] = rank, len(ranked)
+        scored = {}  # province -> [communes with a score, communes]
+        for u, _, dti, _ in rows:
+            if u["unit_level"] == "commune":
+                counts = scored.setdefault(u["province_code"], [0, 0])
+                counts[0] += dti is not None
+                counts[1] += 1
         with cur.copy("copy dti_build.fct_dti_monthly from stdin") as copy:
             for u, pillar_scores, dti, completeness in rows:
+                if u["unit_level"] == "province":
+                    reporting, total = scored.get(u["unit_code"], [0, 0])
+                    coverage = round(reporting / total, 6) if total else None
+                else:
+                    coverage = 1.0 if dti is not None else None
                 copy.write_row(
                     (
                         month,
@@ -174,6 +190,9 @@ def build_month(conn: psycopg.Connection, month: date, seed: int = 1, methodolog
                         None,
                         None,
                         completeness,
+                        coverage,
+                        False,
+                        None,
                         methodology,
                     )
                 )

@@ -1,4 +1,7 @@
-{#- A data test of a monthly build checks what that build wrote, not every month again:
+{#- Overrides dbt's own get_where_subquery (a project's macro of the same name wins), so it
+    runs for every data test of the project, generic or singular: without one of the two
+    placeholders below it does exactly what dbt's does.
+    A data test of a monthly build checks what that build wrote, not every month again:
     otherwise each month's build would cost more than the last. Two placeholders in a
     test's `where` (set per folder in dbt_project.yml) say what that is:
     - "__in_build_month:col__" (short "__in_build_month__" for col = month): rows whose

@@ -2,6 +2,8 @@
     letters and digits only ('Phương Viên', 'phuong vien' -> 'phuongvien'). With
     strip_type_word, a leading type word goes too ('Xã Tú Lệ' -> 'tule'); a name is tried
     both ways, because some names begin with such a word (Phương Viên is not 'Phường Viên').
+    The type words are the seed ref_unit_type_words, which the pipeline's Python reads too
+    (dti_pipeline.units), longest first.
     translate() instead of the unaccent extension, which the transformer role may not be
     allowed to create. -#}
 {% macro normalise_vn_name(column, strip_type_word=false) -%}
@@ -16,7 +18,11 @@
         {%- if strip_type_word %}
         regexp_replace(
             regexp_replace({{ plain }}, '\s+', ' ', 'g'),
-            '^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu|quan|huyen|thi xa)\s+',
+            (
+                select '^(' || string_agg(regexp_replace(words.word, '([.])', '\\\1', 'g'), '|'
+                    order by length(words.word) desc, words.word) || ')\s+'
+                from {{ ref('ref_unit_type_words') }} as words
+            ),
             ''
         ),
         {%- else %}

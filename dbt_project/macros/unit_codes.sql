@@ -15,3 +15,8 @@
         else 'current'
     end
 {%- endmacro %}
+
+{#- The local calendar day the merger took effect (from var merger_at). -#}
+{% macro merger_day() -%}
+    (timestamptz '{{ var("merger_at") }}' at time zone '{{ var("local_time_zone") }}')::date
+{%- endmacro %}

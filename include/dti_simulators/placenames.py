@@ -16,19 +16,19 @@ from collections import defaultdict
 from datetime import datetime
 from functools import cache
 
+from dti_pipeline.units import unit_type_words
 from dti_simulators.geography import Commune, load_geography
 from dti_simulators.presets import MERGER_AT
 from dti_simulators.units import legacy_of
 
-TYPE_WORDS = ("thanh pho", "thi tran", "dac khu", "phuong", "tinh", "xa", "tp.", "tp", "t.")
-
 
 def normalise(name: str) -> str:
-    """Lower case, no diacritics, no type word: the key a resolver compares."""
+    """Lower case, no diacritics, no type word: the key a resolver compares. The type words
+    are the pipeline's own list (the reference seed ref_unit_type_words.csv), longest first."""
     text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
     text = re.sub(r"\s+", " ", text.replace("-", " ")).strip()
-    for word in TYPE_WORDS:
+    for word in unit_type_words():
         if text.startswith(word + " "):
             return text[len(word) + 1 :].strip()
     return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dti_pipeline.months import month_bounds
+from dti_pipeline.months import format_month, month_bounds
 from dti_pipeline.sources.spec import SourceSpec
 
 
@@ -24,11 +24,18 @@ def load_month_with_task(spec: SourceSpec, month: date, run_id: str, *, reload: 
 
 def load_month_with_airflow(spec: SourceSpec, month: date, *, reload: bool = False):
     """One dag.test() run of extract_<source> for the month."""
-    from dti_pipeline.orchestration.inprocess import run_dag
+    from dti_pipeline.orchestration.inprocess import DagRunFailed, run_dag
 
     # a manual run's data interval is the one that ends at its logical date
     _, end = month_bounds(month)
-    return run_dag(f"extract_{spec.name}", logical_date=end, conf={"reload": reload})
+    run = run_dag(f"extract_{spec.name}", logical_date=end, conf={"reload": reload})
+    if not [ti for ti in run.get_task_instances() if ti.state is not None]:
+        raise DagRunFailed(
+            f"the run of extract_{spec.name} for {format_month(month)} ran no task: the month is outside "
+            f"the DAG's dates ({spec.start_date}..{spec.end_date or 'today'}, from sources.yml or "
+            "DTI_SOURCES_START_DATE / DTI_SOURCES_END_DATE)"
+        )
+    return run
 
 
 def backfill_direct(spec: SourceSpec, months: list[date], run_id: str, *, reload: bool = False) -> None:

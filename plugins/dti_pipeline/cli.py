@@ -195,6 +195,19 @@ def serve(
     click.echo("stopped")
 
 
+@sources.command("write-dbt")
+def write_dbt() -> None:
+    """Write dbt's sources of the raw tables (models/staging/<source>/) from sources.yml."""
+    from dti_pipeline.sources.spec import load_sources
+    from dti_pipeline.transform.dbt_sources import write_dbt_sources
+
+    changed = write_dbt_sources(load_sources())
+    for path in changed:
+        click.echo(f"written {path}")
+    if not changed:
+        click.echo("the dbt sources already match include/config/sources.yml")
+
+
 @sources.command("truth")
 @click.option("--month", required=True, help="YYYY-MM, a month of the preset.")
 @click.option("--preset", default="tiny", show_default=True)
@@ -406,12 +419,73 @@ def warehouse_roles() -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def dbt(args) -> None:
-    """Run dbt in dbt_project/ against the warehouse (e.g. `dti dbt build`)."""
-    from dti_pipeline import runtime
+    """Run dbt in dbt_project/ against the warehouse (e.g. `dti dbt build`).
 
+    `dti dbt docs` alone writes the dbt docs site as one self-contained file that opens
+    offline (models, the published mart, the BI views and the exposures that read them).
+    """
+    from dti_pipeline import runtime
+    from dti_pipeline.paths import DBT_PROJECT_DIR
+
+    if args and args[0] == "docs" and (len(args) == 1 or args[1].startswith("-")):
+        extra = list(args[1:])  # e.g. --target-path elsewhere
+        target = Path(extra[extra.index("--target-path") + 1]) if "--target-path" in extra else None
+        url = runtime.use_warehouse()
+        code = runtime.run_dbt(["docs", "generate", "--static", "--quiet", *extra], url, check=False)
+        if code == 0:
+            site = (target or DBT_PROJECT_DIR / "target") / "static_index.html"
+            click.echo(f"dbt docs: {site.resolve()} (one file; opens offline)")
+        sys.exit(code)
     offline = bool(args) and args[0] in {"parse", "deps", "clean", "--version"}
     url = None if offline else runtime.use_warehouse()
     sys.exit(runtime.run_dbt(list(args), url, check=False))
+
+
+# -- BI -------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--port", default=8088, show_default=True)
+def bi(port: int) -> None:
+    """Superset on the published mart, as the BI reader, with the dashboards of bi/superset/."""
+    from dti_pipeline import runtime
+    from dti_pipeline import superset as bi_server
+    from dti_pipeline.publish.bi_views import BiViewError, define_bi_views
+    from dti_pipeline.warehouse.connection import connect, warehouse_url
+
+    runtime.prepare_airflow_env()
+    runtime.use_warehouse()
+    with connect() as conn:  # as the transformer, which owns the mart
+        try:
+            define_bi_views(conn, strict=True)
+        except BiViewError as exc:
+            _fail(f"{exc} (`make demo` publishes the demo's months)")
+        conn.commit()
+    reader = warehouse_url("dti_bi_reader")
+    if "AIRFLOW_CONN_DTI_BI_READER" not in os.environ:
+        click.secho("warning: no BI reader role: Superset reads the warehouse as its owner", fg="yellow")
+    state = bi_server.home()
+    password = bi_server.admin_password(state)
+    try:
+        env = bi_server.environment(state, reader, password)
+        click.echo(f"preparing Superset in {state} (the dashboards of {bi_server.SUPERSET_DIR})")
+        bi_server.bootstrap(env)
+        process = bi_server.server(env, port, state / "superset.log")
+        base = f"http://localhost:{port}"
+        bi_server.wait_until_up(f"http://127.0.0.1:{port}", process)
+    except bi_server.SupersetUnavailable as exc:
+        _fail(str(exc))
+    click.echo(f"Superset: {base}/dashboard/list/  (user {bi_server.ADMIN_USER}, password {password})")
+    click.echo(f"warehouse: {bi_server.reader_login(reader)} (read-only, dti_mart only)")
+    click.echo(f"log: {state / 'superset.log'}; Ctrl-C to stop")
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # stopped by a supervisor: stop Superset too
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @main.group()

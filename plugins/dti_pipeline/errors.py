@@ -21,3 +21,7 @@ class PermanentError(PipelineError):
 class TransientError(PipelineError):
     """The world may be different at the next attempt: a server down or restarting, a lock,
     a month a source has not exported yet. Retry with backoff."""
+
+
+class SpecError(PermanentError, ValueError):
+    """include/config/sources.yml says something the pipeline cannot run."""

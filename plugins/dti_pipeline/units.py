@@ -14,8 +14,23 @@ from functools import cache, lru_cache
 
 from dti_pipeline.reference import SEEDS_DIR
 
-# Words that say what kind of unit a name is; people type them or leave them out.
-_UNIT_TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu)\s+")
+# Words that say what kind of unit a name is (people type them or leave them out), without
+# diacritics: the seed ref_unit_type_words.csv, which dbt's normalise_vn_name and the
+# simulators read too.
+UNIT_TYPE_WORDS_SEED = "ref_unit_type_words.csv"
+
+
+@cache
+def unit_type_words() -> tuple[str, ...]:
+    """The type words, longest first (so that 'thi xa' goes before 'xa')."""
+    with (SEEDS_DIR / UNIT_TYPE_WORDS_SEED).open(encoding="utf-8", newline="") as handle:
+        words = [row["word"] for row in csv.DictReader(handle)]
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+@cache
+def _unit_type_words() -> re.Pattern:
+    return re.compile(r"^(" + "|".join(re.escape(w) for w in unit_type_words()) + r")\s+")
 
 
 # Vietnamese diacritics decompose (NFD) into the Combining Diacritical Marks block; one
@@ -46,7 +61,7 @@ def name_keys(name: str) -> frozenset[str]:
     since Phương is also a name)."""
     plain = _plain(name)
     return frozenset(
-        {_NOT_LETTER_OR_DIGIT.sub("", plain), _NOT_LETTER_OR_DIGIT.sub("", _UNIT_TYPE_WORDS.sub("", plain))}
+        {_NOT_LETTER_OR_DIGIT.sub("", plain), _NOT_LETTER_OR_DIGIT.sub("", _unit_type_words().sub("", plain))}
     )
 
 

@@ -52,7 +52,7 @@ def test_extract_dags_run_monthly_within_the_sources_data_without_catch_up(dagba
         dag = dagbag.dags[dag_id]
         assert dag.catchup is False and dag.max_active_runs == 1
         assert dag.start_date == datetime(2025, 6, 1, tzinfo=LOCAL_TZ)
-        assert dag.end_date == datetime(2025, 8, 31, tzinfo=LOCAL_TZ)
+        assert dag.end_date == datetime(2025, 9, 1, tzinfo=LOCAL_TZ)
         # a run's data interval is the local calendar month
         assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 0 1 * *", "Asia/Ho_Chi_Minh")
 
@@ -82,10 +82,15 @@ _NO_IO_PROBE = textwrap.dedent(
     psycopg2.connect = forbid("psycopg2.connect")
     requests.Session.request = forbid("requests")
     from airflow.dag_processing.dagbag import DagBag
+    import airflow.sdk, cosmos, subprocess
+    subprocess.Popen.__init__ = forbid("subprocess")
+    before = set(sys.modules)
     bag = DagBag(dag_folder=sys.argv[1])
-    stats = {s.file.rsplit("/", 1)[-1]: s.duration.total_seconds() for s in bag.dagbag_stats}
+    added = set(sys.modules) - before
+    heavy_packages = ("dbt", "pandas", "plotly", "uvicorn", "dti_simulators")
+    heavy = sorted(m for m in added if m.split(".")[0] in heavy_packages)
     print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
-                      "dags": sorted(bag.dag_ids), "calls": calls, "durations": stats}))
+                      "dags": sorted(bag.dag_ids), "calls": calls, "heavy_imports": heavy}))
     """
 )
 
@@ -111,10 +116,11 @@ def test_parsing_does_no_network_or_database_work(cold_parse):
     assert "dti_monthly_refresh" in cold_parse["dags"]
 
 
-def test_the_refresh_dag_file_parses_within_its_budget(cold_parse):
-    budget_seconds = 1.0
-    ratio = cold_parse["durations"]["dti_monthly_refresh.py"] / budget_seconds
-    assert ratio < 1.0, f"parsing took {ratio:.2f}x the {budget_seconds}s budget"
+def test_parsing_runs_no_dbt_and_imports_nothing_heavy(cold_parse):
+    """The refresh renders from dbt's manifest: parsing starts no process and imports neither
+    dbt, the report's libraries nor the simulators (what a dag-processor pays every 30 s;
+    the time itself is a benchmark's figure, not a test's)."""
+    assert cold_parse["heavy_imports"] == []
 
 
 def test_a_missing_dbt_manifest_names_the_command_that_builds_it(tmp_path, airflow_db):

@@ -10,10 +10,10 @@ import psycopg
 import pytest
 
 from dti_pipeline.extract.errors import ExtractError
-from dti_pipeline.extract.paginators import Page
 from dti_pipeline.load.pseudonymise import Pseudonymiser
 from dti_pipeline.load.raw import QuarantineThresholdExceeded, ReconciliationError, load_interval
 from dti_pipeline.months import LOCAL_TZ
+from dti_pipeline.pages import Page
 from dti_pipeline.sources.spec import load_sources
 
 SPEC_YML = """

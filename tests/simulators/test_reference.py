@@ -1,28 +1,23 @@
-"""Reference figures: the commune population seed equals what the simulators size data on."""
+"""Reference figures: the simulators size their data on the pipeline's population seed."""
 
 from __future__ import annotations
 
 import csv
 from itertools import pairwise
-from pathlib import Path
 
-from dti_simulators.reference import (
-    commune_population,
-    commune_population_rows,
-    dti_2022,
-    province_population,
-    write_commune_population_seed,
-)
-
-SEED = Path(__file__).parents[2] / "dbt_project" / "seeds" / "reference" / "ref_commune_population.csv"
+from dti_pipeline import reference
+from dti_simulators.reference import commune_population, dti_2022, province_population
 
 
-def test_the_dbt_seed_is_exactly_what_the_simulators_use(tmp_path):
-    written = tmp_path / "seed.csv"
-    write_commune_population_seed(written)
-    assert written.read_bytes() == SEED.read_bytes(), "run write_commune_population_seed to refresh the seed"
-    with SEED.open(encoding="utf-8") as f:
-        assert list(csv.DictReader(f)) == commune_population_rows()
+def test_the_simulators_use_exactly_the_pipelines_population_seed():
+    with (reference.SEEDS_DIR / "ref_commune_population.csv").open(encoding="utf-8") as f:
+        seed = {r["commune_code"]: (int(r["population"]), int(r["households"])) for r in csv.DictReader(f)}
+    assert {c: (p.population, p.households) for c, p in commune_population().items()} == seed
+    assert commune_population is reference.commune_population  # one definition, read by both
+
+
+def commune_population_rows():
+    return reference.commune_population_rows()
 
 
 def test_communes_add_up_to_their_province_and_wards_are_denser():

@@ -28,7 +28,7 @@ def _endpoint(sims, password=None) -> Endpoint:
 
 
 def test_paging_visits_every_record_of_the_interval_exactly_once(tiny_simulators):
-    small_pages = replace(SPEC, paginator={**SPEC.paginator, "limit": 25})
+    small_pages = replace(SPEC, paginator=replace(SPEC.paginator, limit=25))
     client = SourceClient(small_pages, _endpoint(tiny_simulators))
     pages = list(client.pages(DOCUMENTS, START, END))
     ids = [r["id"] for page in pages for r in page.records]

@@ -19,8 +19,8 @@ from responses import matchers
 from dti_pipeline.extract.client import SourceClient
 from dti_pipeline.extract.endpoint import Endpoint
 from dti_pipeline.extract.errors import AuthFailed, ExtractError
-from dti_pipeline.extract.formats import format_time, parse_time
 from dti_pipeline.months import LOCAL_TZ
+from dti_pipeline.sources.formats import format_time, parse_time
 from dti_pipeline.sources.spec import load_sources
 
 SOURCES = load_sources()

@@ -134,7 +134,7 @@ def test_airflow_init_deploys_with_every_setting_dti_deploy_reads():
         names = source_env(spec)
         needed.add(names["url"])
         needed.add(names["password"])
-        if spec.auth.get("type") in ("oauth2_client_credentials", "basic", "voso_hmac"):
+        if spec.auth.type in ("oauth2_client_credentials", "basic", "voso_hmac"):  # a login too
             needed.add(names["login"])
     assert needed - set(environment) == set()
     # only airflow-init holds the warehouse's and the sources' secrets

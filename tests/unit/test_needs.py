@@ -118,7 +118,7 @@ sources:
   x:
     title: X
     auth: {type: api_key}
-    paginator: {type: offset}
+    paginator: {type: offset, offset_param: o, limit_param: l}
     entities:
       a: {path: /a, primary_key: id, incremental: {start_param: f, end_param: t, cursor_field: c}}
 """

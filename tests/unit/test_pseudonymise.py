@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from dti_pipeline.extract.paginators import MalformedRow
 from dti_pipeline.load.pseudonymise import TOKEN_PREFIX, Pseudonymiser
+from dti_pipeline.pages import MalformedRow
 
 
 def _reference_token(key: bytes, field: str, canonical: str) -> str:

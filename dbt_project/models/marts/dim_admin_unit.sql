@@ -137,6 +137,8 @@ unioned as (
 
 select
     *,
-    case when is_current then date '2025-07-01' end as valid_from,
-    case when not is_current then date '2025-06-30' end as valid_to
+    -- the merger's local day (var merger_at): the post-merger units from it, the legacy ones to
+    -- the day before
+    case when is_current then {{ merger_day() }} end as valid_from,
+    case when not is_current then ({{ merger_day() }} - 1) end as valid_to
 from unioned

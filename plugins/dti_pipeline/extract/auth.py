@@ -1,27 +1,35 @@
-"""Auth schemes, looked up by name from a source's spec.
+"""Auth schemes: what a request carries, from the Connection's credentials.
 
-Each scheme turns the Connection's credentials into what a request must carry. A scheme
-that needs code specific to one vendor (Voso's request signing) lives with that source
-in dti_pipeline.sources and registers itself here.
+One implementation per auth config of the spec (dti_pipeline.sources.client_config), listed
+statically below. Code specific to one vendor's contract (Voso's signature) lives with that
+source in dti_pipeline.sources and is called from here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from dti_pipeline.extract.endpoint import Endpoint
 from dti_pipeline.extract.errors import AuthFailed, SourceUnreachable, TransientError
+from dti_pipeline.sources import voso
+from dti_pipeline.sources.client_config import (
+    ApiKeyAuth,
+    AuthConfig,
+    BasicAuth,
+    BearerAuth,
+    OAuth2ClientCredentialsAuth,
+    VosoHmacAuth,
+)
 
 
 class Auth:
     """Adds credentials to a prepared request; may refresh them once when they expire."""
 
-    def __init__(self, source: str, endpoint: Endpoint, options: dict[str, Any], session: requests.Session):
-        self.source, self.endpoint, self.options, self.session = source, endpoint, options, session
+    def __init__(self, source: str, endpoint: Endpoint, config: AuthConfig, session: requests.Session):
+        self.source, self.endpoint, self.config, self.session = source, endpoint, config, session
 
     def apply(self, request: requests.PreparedRequest) -> None:
         raise NotImplementedError
@@ -41,8 +49,7 @@ class Auth:
 
 class ApiKeyHeader(Auth):
     def apply(self, request):
-        header = self.options.get("header", "X-API-Key")
-        request.headers[header] = self._require(self.endpoint.password, "password (the API key)")
+        request.headers[self.config.header] = self._require(self.endpoint.password, "password (the API key)")
 
 
 class Bearer(Auth):
@@ -76,7 +83,7 @@ class OAuth2ClientCredentials(Auth):
         return True
 
     def _fetch_token(self) -> None:
-        url = self.endpoint.base_url + self.options.get("token_path", "/oauth/token")
+        url = self.endpoint.base_url + self.config.token_path
         data = {
             "grant_type": "client_credentials",
             "client_id": self._require(self.endpoint.login, "login (the OAuth2 client id)"),
@@ -108,22 +115,27 @@ class OAuth2ClientCredentials(Auth):
         self.expires_at = time.monotonic() + max(1.0, float(body.get("expires_in", 300)) - 10)
 
 
-AUTH_SCHEMES: dict[str, Callable[..., Auth]] = {
-    "api_key": ApiKeyHeader,
-    "bearer": Bearer,
-    "basic": Basic,
-    "oauth2_client_credentials": OAuth2ClientCredentials,
+class VosoSignature(Auth):
+    """Voso's signed requests, signed on the prepared request (after the paginator set the
+    query) and again on every retry (a retry is a new timestamp)."""
+
+    def apply(self, request):
+        key_id = self._require(self.endpoint.login, "login (the Voso key id)")
+        secret = self._require(self.endpoint.password, "password (the Voso signing secret)")
+        parts = urlsplit(request.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        request.headers.update(voso.signed_headers(key_id, secret, request.method, path))
+
+
+# every auth config of the spec has its implementation here (a test checks)
+AUTH_SCHEMES: dict[type, type[Auth]] = {
+    ApiKeyAuth: ApiKeyHeader,
+    BearerAuth: Bearer,
+    BasicAuth: Basic,
+    OAuth2ClientCredentialsAuth: OAuth2ClientCredentials,
+    VosoHmacAuth: VosoSignature,
 }
 
 
-def register_auth(name: str, scheme: Callable[..., Auth]) -> None:
-    AUTH_SCHEMES[name] = scheme
-
-
-def make_auth(source: str, endpoint: Endpoint, options: dict[str, Any], session: requests.Session) -> Auth:
-    import dti_pipeline.sources.voso  # noqa: F401  registers the Voso signature scheme
-
-    kind = options.get("type")
-    if kind not in AUTH_SCHEMES:
-        raise ValueError(f"{source}: unknown auth type {kind!r}; known: {', '.join(sorted(AUTH_SCHEMES))}")
-    return AUTH_SCHEMES[kind](source, endpoint, options, session)
+def make_auth(source: str, endpoint: Endpoint, config: AuthConfig, session: requests.Session) -> Auth:
+    return AUTH_SCHEMES[type(config)](source, endpoint, config, session)

@@ -39,9 +39,10 @@ from dti_pipeline.extract.errors import (
     SourceUnwell,
     TransientError,
 )
-from dti_pipeline.extract.formats import format_time
-from dti_pipeline.extract.paginators import PAGINATORS, Page, dig
+from dti_pipeline.extract.paginators import PAGINATORS, dig
 from dti_pipeline.months import LOCAL_TZ
+from dti_pipeline.pages import Page
+from dti_pipeline.sources.formats import format_time
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 __all__ = ["ClientStats", "Page", "RateLimiter", "SourceClient", "parse_retry_after"]
@@ -192,7 +193,7 @@ class SourceClient:
         elif entity.incremental:
             params[entity.incremental.start_param] = format_time(interval_start, self.spec.time_format)
             params[entity.incremental.end_param] = format_time(interval_end, self.spec.time_format)
-        paginate = PAGINATORS[self.spec.paginator["type"]]
+        paginate = PAGINATORS[type(self.spec.paginator)]
         for page in _prefetched(paginate(self, entity, params, self.spec.paginator)):
             self.stats.pages = page.number
             if page.reported_total is not None:
@@ -258,7 +259,7 @@ class SourceClient:
 
     def _check_fresh(self, entity: EntitySpec, body: Any) -> None:
         """A page whose records were all served before is a stale copy: ask again."""
-        path = self.spec.paginator.get("records_path", "")
+        path = getattr(self.spec.paginator, "records_path", "")
         records = dig(body, path) if isinstance(body, dict) else None
         if not isinstance(records, list) or not records:
             return

@@ -11,32 +11,23 @@ import csv
 import gzip
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dti_pipeline.extract.errors import ContractChanged, ExportNotReady
+from dti_pipeline.pages import MalformedRow, Page
+from dti_pipeline.sources.client_config import (
+    CursorPaginator,
+    ExportFilesPaginator,
+    NextLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+)
 
 if TYPE_CHECKING:
     from dti_pipeline.extract.client import SourceClient
     from dti_pipeline.sources.spec import EntitySpec
-
-
-class MalformedRow(dict):
-    """A CSV row whose number of fields differs from the header's: its values cannot be
-    trusted to sit under the right names, so the loader quarantines it whole."""
-
-    def __init__(self, row: dict, problem: str):
-        super().__init__(row)
-        self.problem = problem
-
-
-@dataclass
-class Page:
-    number: int
-    records: list[Any]
-    reported_total: int | None
 
 
 def dig(document: Any, path: str) -> Any:
@@ -62,51 +53,53 @@ def _int_or_none(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-def offset_pages(client, entity, params, cfg) -> Iterator[Page]:
+def offset_pages(client, entity, params, cfg: OffsetPaginator) -> Iterator[Page]:
     """offset + limit, with the query's total in the body."""
-    limit, offset, number = int(cfg.get("limit", 100)), 0, 0
+    limit, offset, number = cfg.limit, 0, 0
     while True:
         body, _ = client.get_json(
-            entity.path, {**params, cfg["offset_param"]: offset, cfg["limit_param"]: limit}, entity
+            entity.path, {**params, cfg.offset_param: offset, cfg.limit_param: limit}, entity
         )
-        records = _records(client, entity, body, cfg.get("records_path", ""))
-        total = _int_or_none(dig(body, cfg.get("total_path", "")))
+        records = _records(client, entity, body, cfg.records_path)
+        total = _int_or_none(dig(body, cfg.total_path))
         number += 1
         yield Page(number, records, total)
-        offset += len(records)
+        # a page holds at most `limit` distinct records: one served twice over (a repeated
+        # page) must not move the offset past records never seen
+        offset += min(len(records), limit)
         if not records or (total is not None and offset >= total):
             return
 
 
-def cursor_pages(client, entity, params, cfg) -> Iterator[Page]:
+def cursor_pages(client, entity, params, cfg: CursorPaginator) -> Iterator[Page]:
     """An opaque cursor to the next page; the total in a response header."""
     cursor, number = None, 0
     while True:
-        query = {**params, cfg["size_param"]: int(cfg.get("size", 100))}
+        query = {**params, cfg.size_param: cfg.size}
         if cursor:
-            query[cfg["cursor_param"]] = cursor
+            query[cfg.cursor_param] = cursor
         body, headers = client.get_json(entity.path, query, entity)
-        records = _records(client, entity, body, cfg.get("records_path", ""))
-        total = _int_or_none(headers.get(cfg["total_header"])) if cfg.get("total_header") else None
+        records = _records(client, entity, body, cfg.records_path)
+        total = _int_or_none(headers.get(cfg.total_header)) if cfg.total_header else None
         number += 1
         yield Page(number, records, total)
-        cursor = dig(body, cfg["next_cursor_path"])
+        cursor = dig(body, cfg.next_cursor_path)
         if not cursor:
             return
 
 
-def page_number_pages(client, entity, params, cfg) -> Iterator[Page]:
+def page_number_pages(client, entity, params, cfg: PageNumberPaginator) -> Iterator[Page]:
     """Numbered pages, with the number of pages and of records in the body."""
-    page, number = int(cfg.get("first_page", 1)), 0
+    page, number = cfg.first_page, 0
     while True:
         body, _ = client.get_json(
             entity.path,
-            {**params, cfg["page_param"]: page, cfg["size_param"]: int(cfg.get("size", 100))},
+            {**params, cfg.page_param: page, cfg.size_param: cfg.size},
             entity,
         )
-        records = _records(client, entity, body, cfg.get("records_path", ""))
-        total = _int_or_none(dig(body, cfg.get("total_path", "")))
-        pages = _int_or_none(dig(body, cfg.get("total_pages_path", "")))
+        records = _records(client, entity, body, cfg.records_path)
+        total = _int_or_none(dig(body, cfg.total_path))
+        pages = _int_or_none(dig(body, cfg.total_pages_path))
         number += 1
         yield Page(number, records, total)
         if not records or (pages is not None and page >= pages):
@@ -114,21 +107,21 @@ def page_number_pages(client, entity, params, cfg) -> Iterator[Page]:
         page += 1
 
 
-def next_link_pages(client, entity, params, cfg) -> Iterator[Page]:
+def next_link_pages(client, entity, params, cfg: NextLinkPaginator) -> Iterator[Page]:
     """Follow the `next` link the source gives, as given; no total."""
-    target, query, number = entity.path, {**params, cfg["size_param"]: int(cfg.get("size", 100))}, 0
+    target, query, number = entity.path, {**params, cfg.size_param: cfg.size}, 0
     while True:
         body, _ = client.get_json(target, query, entity)
-        records = _records(client, entity, body, cfg.get("records_path", ""))
+        records = _records(client, entity, body, cfg.records_path)
         number += 1
         yield Page(number, records, None)
-        link = dig(body, cfg["next_path"])
+        link = dig(body, cfg.next_path)
         if not link:
             return
         target, query = link, None
 
 
-def export_file_pages(client, entity, params, cfg) -> Iterator[Page]:
+def export_file_pages(client, entity, params, cfg: ExportFilesPaginator) -> Iterator[Page]:
     """A month's export file: listed, downloaded whole, checked, then read in chunks.
 
     The download goes to a temporary file (bounded memory) and is verified against the
@@ -136,7 +129,7 @@ def export_file_pages(client, entity, params, cfg) -> Iterator[Page]:
     loaded; the file is then parsed as gzip CSV in pages of `rows_per_page`.
     """
     month: date = params["month"]
-    listing, _ = client.get_json(cfg.get("list_path", "/exports"), None, entity)
+    listing, _ = client.get_json(cfg.list_path, None, entity)
     wanted = f"{month:%Y-%m}"
     months = [m for m in listing if isinstance(m, dict) and m.get("month") == wanted]
     files = [f for m in months for f in m.get("files", []) if f.get("entity") == entity.export_entity]
@@ -172,13 +165,13 @@ def _file_check(meta: dict) -> Callable[[Path], str | None]:
     return check
 
 
-def _csv_pages(path: Path, cfg: dict, total: int | None) -> Iterator[Page]:
-    rows_per_page = int(cfg.get("rows_per_page", 2000))
+def _csv_pages(path: Path, cfg: ExportFilesPaginator, total: int | None) -> Iterator[Page]:
+    rows_per_page = cfg.rows_per_page
     with gzip.open(path, "rb") as raw:
         # surrogateescape keeps a line with invalid UTF-8 readable, so that only that
         # record is quarantined instead of the whole file failing
         text = codecs.getreader("utf-8-sig")(raw, errors="surrogateescape")
-        reader = csv.reader(text, delimiter=cfg.get("delimiter", ";"))
+        reader = csv.reader(text, delimiter=cfg.delimiter)
         header = next(reader, [])
         number, batch = 0, []
         for values in reader:
@@ -194,10 +187,11 @@ def _csv_pages(path: Path, cfg: dict, total: int | None) -> Iterator[Page]:
         yield Page(number, batch, total)
 
 
+# every paginator of the spec's client_config has its implementation here (a test checks)
 PAGINATORS = {
-    "offset": offset_pages,
-    "cursor": cursor_pages,
-    "page_number": page_number_pages,
-    "next_link": next_link_pages,
-    "export_files": export_file_pages,
+    OffsetPaginator: offset_pages,
+    CursorPaginator: cursor_pages,
+    PageNumberPaginator: page_number_pages,
+    NextLinkPaginator: next_link_pages,
+    ExportFilesPaginator: export_file_pages,
 }

@@ -8,10 +8,11 @@ kept in the payload and reported as schema drift.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from dti_pipeline import units
-from dti_pipeline.extract.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
+from dti_pipeline.sources.formats import parse_amount, parse_date_dmy, parse_month_my, time_parser
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 _PASSED_MAX = 1 << 16  # values remembered per field: a few MB at most
@@ -72,15 +73,29 @@ def validators(source: SourceSpec) -> dict[str, Callable[[Any], Any]]:
     }
 
 
+@dataclass(slots=True)
+class FieldCheck:
+    """How one field of the contract is checked, and the text values it already passed."""
+
+    name: str
+    required: bool
+    check: Callable[[Any], Any]
+    passed: set[str] = field(default_factory=set)  # a check is a function of the value alone
+    remember: int = _PASSED_MAX  # how many passed values to keep (0: values rarely recur)
+
+
 class RecordContract:
     def __init__(self, source: SourceSpec, entity: EntitySpec):
         self.entity = entity
         checks = validators(source)
         must = {*entity.key_fields, *entity.required_fields}
-        # each field with the text values its check already passed (every check is a
-        # function of the value), for the types whose values recur
         self.fields = [
-            (f.name, f.name in must, checks[f.type], set(), 0 if f.type in _NOT_REMEMBERED else _PASSED_MAX)
+            FieldCheck(
+                f.name,
+                f.name in must,
+                checks[f.type],
+                remember=0 if f.type in _NOT_REMEMBERED else _PASSED_MAX,
+            )
             for f in entity.fields
         ]
         # key fields the field list does not name: looked at on their own
@@ -104,24 +119,24 @@ class RecordContract:
         # one pass over the fields (this runs for every record a load receives); a missing
         # required field outranks a malformed one, so the first failure is only kept
         failure, get = None, record.get
-        for name, required, check, passed, remember in self.fields:
-            value = get(name)
+        for rule in self.fields:
+            value = get(rule.name)
             if value is None or value == "":
-                if required:
+                if rule.required:
                     return self._missing(record)
                 continue
             if failure is None:
                 # most fields are valid text or a value seen before (text only: a remembered
                 # 1 would also let True through, since True == 1)
-                if type(value) is str and (check is _text or value in passed):
+                if type(value) is str and (rule.check is _text or value in rule.passed):
                     continue
                 try:
-                    check(value)
+                    rule.check(value)
                 except (ValueError, TypeError) as exc:
-                    failure = f"{name}: {exc}"
+                    failure = f"{rule.name}: {exc}"
                     continue
-                if type(value) is str and len(passed) < remember:
-                    passed.add(value)
+                if type(value) is str and len(rule.passed) < rule.remember:
+                    rule.passed.add(value)
         for name in self.other_required:
             if record.get(name) in (None, ""):
                 return self._missing(record)

@@ -23,9 +23,9 @@ import psycopg
 
 from dti_pipeline.errors import TransientError
 from dti_pipeline.extract.errors import ExtractError
-from dti_pipeline.extract.paginators import Page
 from dti_pipeline.load.contract import RecordContract
 from dti_pipeline.load.pseudonymise import Pseudonymiser
+from dti_pipeline.pages import Page
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
 
 log = logging.getLogger(__name__)

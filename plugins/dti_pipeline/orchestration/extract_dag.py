@@ -10,7 +10,7 @@ loads the history, at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
 
@@ -77,8 +77,9 @@ def build_extract_dag(spec: SourceSpec) -> DAG:
         description=f"Land {spec.title} in raw.{spec.name}__*, a month at a time",
         schedule=CronDataIntervalTimetable(MONTHLY, timezone=str(LOCAL_TZ)),
         start_date=_local(spec.start_date.replace(day=1)),
-        # a scheduled run's logical date is its month's first day: none after the last month
-        end_date=_local(spec.end_date) if spec.end_date else None,
+        # the instant the last month ends: a scheduled run's logical date is its month's first
+        # day and a manual run's its month's end, so both reach the last month and no later one
+        end_date=_local(spec.end_date + timedelta(days=1)) if spec.end_date else None,
         catchup=False,
         # the runs of one source share its stocks' windows: one month at a time
         max_active_runs=1,

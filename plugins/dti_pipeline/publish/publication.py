@@ -11,6 +11,8 @@ Every publication records its month, publish time, run, methodology version, con
 row counts and what the gates found; earlier versions stay retrievable by publication_id
 (`dti_mart.<fact>_versions`). Republishing identical content is a no-op.
 
+The same transaction (re)defines the thin BI views `dti_mart.bi_*` (publish/bi_views.py).
+
 Readers are never locked out by routine publications: the views are only (re)defined when
 their definition changes, dimensions are only rewritten when their content changes, and
 the session gives up on a lock after `lock_timeout` (a transient error, retried).
@@ -28,6 +30,7 @@ from psycopg import sql
 
 from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
+from dti_pipeline.publish.bi_views import define_bi_views, drop_bi_views
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
 
 BUILD_SCHEMA = "dti_build"
@@ -114,6 +117,21 @@ def dimensions(conn: psycopg.Connection) -> list[str]:
     return [*(d for d in CORE_DIMENSIONS if d in found), *(d for d in found if d not in CORE_DIMENSIONS)]
 
 
+def _rows_hash(
+    conn: psycopg.Connection, table: sql.Composable, columns: list[str], where: str, value
+) -> tuple[str, int]:
+    """md5 over the selected rows of `columns`, in a canonical order, and their count: the one
+    definition of a fact's content, for a build and for a published version alike."""
+    row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    return conn.execute(
+        sql.SQL(
+            "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')), count(*) "
+            "from (select {} as r from {} where {} = %s) as rows"
+        ).format(row, table, sql.Identifier(where)),
+        (value,),
+    ).fetchone()
+
+
 def content_hash(conn: psycopg.Connection, month: date, schema: str = BUILD_SCHEMA) -> tuple[str, dict]:
     """md5 over every fact row of the month, in a canonical order, and the row counts."""
     parts, counts = [], {}
@@ -121,14 +139,7 @@ def content_hash(conn: psycopg.Connection, month: date, schema: str = BUILD_SCHE
         columns = [c for c, _ in _columns(conn, schema, fact) if c != "publication_id"]
         if not columns:
             raise NothingToPublish(f"{schema}.{fact} does not exist: run the dbt build first")
-        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-        digest, count = conn.execute(
-            sql.SQL(
-                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')), count(*) "
-                "from (select {} as r from {} where month = %s) as rows"
-            ).format(row, _ident(schema, fact)),
-            (month,),
-        ).fetchone()
+        digest, count = _rows_hash(conn, _ident(schema, fact), columns, "month", month)
         parts.append(f"{fact}:{digest}")
         counts[fact] = count
     digest = conn.execute("select md5(%s)", ("|".join(parts),)).fetchone()[0]
@@ -203,7 +214,9 @@ def _ensure_view(conn: psycopg.Connection, name: str, select: sql.Composable, co
         with conn.transaction():
             conn.execute(sql.SQL("create or replace view {} as ").format(target) + sql.SQL(text))
     except psycopg.errors.InvalidTableDefinition:
-        # columns were removed or reordered: only a new view can say so
+        # columns were removed or reordered: only a new view can say so. The BI views that
+        # read it go too and are defined again at the end of the publication.
+        drop_bi_views(conn)
         conn.execute(sql.SQL("drop view if exists {}").format(target))
         conn.execute(sql.SQL("create view {} as ").format(target) + sql.SQL(text))
     conn.execute(
@@ -249,6 +262,7 @@ def _publish_dimension(conn: psycopg.Connection, dim: str) -> None:
     build_cols = _columns(conn, BUILD_SCHEMA, dim)
     mart_cols = _columns(conn, MART_SCHEMA, dim)
     if mart_cols and mart_cols != build_cols:
+        drop_bi_views(conn)  # defined again at the end of the publication
         conn.execute(sql.SQL("drop table {}").format(mart))  # the dimension's shape changed
         mart_cols = []
     if not mart_cols:
@@ -324,6 +338,7 @@ def publish_month(
             (month,),
         ).fetchone()
         if current and current[2] == digest and current[3] == methodology_version:
+            define_bi_views(conn)  # a new release's BI views, on the same content
             return Publication(
                 current[0],
                 format_month(month),
@@ -368,6 +383,7 @@ def publish_month(
         for dim in dimensions(conn):
             _publish_dimension(conn, dim)
         _publication_view(conn)
+        define_bi_views(conn)
     return Publication(
         publication_id,
         format_month(month),
@@ -398,14 +414,8 @@ def published_hash(conn: psycopg.Connection, publication_id: int) -> str:
         columns = [c for c, _ in _columns(conn, BUILD_SCHEMA, fact)] or [
             c for c, _ in _columns(conn, PUBLISH_SCHEMA, f"{fact}_versions") if c != "publication_id"
         ]
-        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-        digest = conn.execute(
-            sql.SQL(
-                "select md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) "
-                "from (select {} as r from {} where publication_id = %s) as rows"
-            ).format(row, _ident(PUBLISH_SCHEMA, f"{fact}_versions")),
-            (publication_id,),
-        ).fetchone()[0]
+        versions = _ident(PUBLISH_SCHEMA, f"{fact}_versions")
+        digest, _ = _rows_hash(conn, versions, columns, "publication_id", publication_id)
         parts.append(f"{fact}:{digest}")
     return conn.execute("select md5(%s)", ("|".join(parts),)).fetchone()[0]
 

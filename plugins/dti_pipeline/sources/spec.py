@@ -19,8 +19,18 @@ from typing import Any
 
 import yaml
 
-from dti_pipeline.errors import PermanentError
+from dti_pipeline.errors import SpecError
 from dti_pipeline.paths import SOURCES_YML
+from dti_pipeline.sources.client_config import (
+    AUTH_TYPES,
+    PAGINATOR_TYPES,
+    AuthConfig,
+    PaginatorConfig,
+    typed_config,
+)
+from dti_pipeline.sources.formats import TIME_FORMATS
+
+__all__ = ["EntitySpec", "SourceSpec", "SpecError", "load_sources"]
 
 LOAD_MODES = ("incremental", "snapshot")
 # What history a month of an incremental entity needs (dti_pipeline.needs):
@@ -43,10 +53,6 @@ FIELD_TYPES = (
     "commune_name",
     "any",
 )
-
-
-class SpecError(PermanentError, ValueError):
-    """sources.yml says something the pipeline cannot run."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +118,8 @@ class SourceSpec:
     description: str
     connection_id: str
     start_date: date  # the first day the source has data (stocks: everything before it too)
-    auth: dict[str, Any]
-    paginator: dict[str, Any]
+    auth: AuthConfig
+    paginator: PaginatorConfig
     entities: tuple[EntitySpec, ...]
     end_date: date | None = None  # the last day the source has data; None: it is live
     time_format: str = "iso8601"
@@ -223,17 +229,10 @@ def _entity(source: str, name: str, raw: dict) -> EntitySpec:
 
 
 def _source(name: str, raw: dict, defaults: dict) -> SourceSpec:
-    from dti_pipeline.extract.auth import AUTH_SCHEMES
-    from dti_pipeline.extract.formats import TIME_FORMATS
-    from dti_pipeline.extract.paginators import PAGINATORS
-    from dti_pipeline.sources import voso  # noqa: F401  registers its auth scheme
-
     merged = {**defaults, **raw}
     where = f"sources.{name}"
-    auth = dict(_require(merged, "auth", where))
-    _one_of(auth.get("type", ""), AUTH_SCHEMES, f"{where}.auth.type")
-    paginator = dict(_require(merged, "paginator", where))
-    _one_of(paginator.get("type", ""), PAGINATORS, f"{where}.paginator.type")
+    auth = typed_config(AUTH_TYPES, _require(merged, "auth", where), f"{where}.auth")
+    paginator = typed_config(PAGINATOR_TYPES, _require(merged, "paginator", where), f"{where}.paginator")
     time_format = _one_of(merged.get("time_format", "iso8601"), TIME_FORMATS, f"{where}.time_format")
     entities = tuple(
         _entity(name, e, spec) for e, spec in (_require(merged, "entities", where) or {}).items()

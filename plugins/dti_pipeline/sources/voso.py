@@ -1,9 +1,9 @@
-"""Voso's request signing: the one part of its contract that needs code.
+"""Voso's request signature: the one part of its contract that needs code.
 
 Every request carries the key id, a timestamp in epoch milliseconds and
-hex(HMAC-SHA256(secret, METHOD + "\\n" + PATH_WITH_QUERY + "\\n" + TIMESTAMP)).
-The signature is computed on the prepared request, after the paginator set the query,
-and again on every retry (a retry is a new timestamp).
+hex(HMAC-SHA256(secret, METHOD + "\\n" + PATH_WITH_QUERY + "\\n" + TIMESTAMP)), in lower-case
+hexadecimal (Voso refuses upper case). The client's `voso_hmac` auth scheme
+(dti_pipeline.extract.auth) calls this for every prepared request.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from urllib.parse import urlsplit
-
-from dti_pipeline.extract.auth import Auth, register_auth
 
 
 def signature(secret: str, method: str, path_with_query: str, timestamp_ms: str) -> str:
@@ -21,16 +18,11 @@ def signature(secret: str, method: str, path_with_query: str, timestamp_ms: str)
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-class VosoSignature(Auth):
-    def apply(self, request):
-        key_id = self._require(self.endpoint.login, "login (the Voso key id)")
-        secret = self._require(self.endpoint.password, "password (the Voso signing secret)")
-        parts = urlsplit(request.url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        timestamp = str(int(time.time() * 1000))
-        request.headers["X-Voso-Key"] = key_id
-        request.headers["X-Voso-Timestamp"] = timestamp
-        request.headers["X-Voso-Signature"] = signature(secret, request.method, path, timestamp)
-
-
-register_auth("voso_hmac", VosoSignature)
+def signed_headers(key_id: str, secret: str, method: str, path_with_query: str) -> dict[str, str]:
+    """The three headers of a signed request, stamped now."""
+    timestamp = str(int(time.time() * 1000))
+    return {
+        "X-Voso-Key": key_id,
+        "X-Voso-Timestamp": timestamp,
+        "X-Voso-Signature": signature(secret, method, path_with_query, timestamp),
+    }
