@@ -173,13 +173,21 @@ class Deployment:
     def stop(self, grace_seconds: float = 30) -> list[str]:
         """SIGTERM every component, SIGKILL what is left of it after the grace; the names of
         the components that needed SIGKILL. Every process seen under them is remembered."""
+        # the api-server last: the others talk to it while they stop
+        order = sorted(self.processes, key=lambda name: name == "api-server")
+        self.processes = {name: self.processes[name] for name in order}
         trees = {name: _tree(process.pid) for name, process in self.processes.items()}
         for tree in trees.values():
             self.seen.extend(tree)
-        for process in self.processes.values():
+        forced = []
+        for name, process in self.processes.items():
+            if name == "api-server":  # once the others are gone
+                for other, earlier in self.processes.items():
+                    if other != name:
+                        with contextlib.suppress(subprocess.TimeoutExpired):
+                            earlier.wait(timeout=grace_seconds)
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
-        forced = []
         for name, process in self.processes.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))

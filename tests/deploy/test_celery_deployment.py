@@ -179,7 +179,7 @@ def _refresh(deployment: Deployment, result: dict) -> None:
     links = deployment.call(
         "GET", f"dags/{REFRESH_DAG}/dagRuns/{run['dag_run_id']}/taskInstances/report/links"
     )
-    result["report_link"] = links.get("Monthly report")
+    result["report_link"] = links["extra_links"].get("Monthly report")
     token = deployment.token()
     if result["report_link"]:
         result["report_served"] = requests.get(
