@@ -4,27 +4,30 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# celery and fab: the deployment's executor and auth manager, which `make test-deploy` starts
+EXTRAS := dev,celery,fab
 # Superset lives in its own environment: its pins conflict with Airflow's (bi/superset/).
 BI_VENV  ?= .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 
-.PHONY: demo test lint airflow serve clean lock help bench-simulators bench-extract bench-refresh bench-mart \
-	bi test-bi lock-bi
+.PHONY: demo test test-deploy lint airflow serve clean lock help bench-simulators bench-extract bench-refresh \
+	bench-mart bench-celery bi test-bi lock-bi
 
 help:
 	@echo "make demo     run the pipeline end to end on the embedded warehouse and print the ranking"
 	@echo "make test     lint and run the whole test suite against a real PostgreSQL"
+	@echo "make test-deploy  the deployment test: Airflow with Celery workers as processes"
 	@echo "make airflow  open the Airflow UI on http://localhost:8080 (same DAGs, same warehouse)"
 	@echo "make serve    start the source simulators and print their endpoints"
 	@echo "make bi       Superset on http://localhost:8088 with the DTI dashboards (after make demo)"
 	@echo "make test-bi  the Superset tests: dashboards in headless Chromium, the reader's rights"
 	@echo "make clean    stop the embedded warehouse and delete .dti/ (all local state)"
-	@echo "make bench-*  benchmarks (simulators, extract, refresh, mart); they print ratios"
+	@echo "make bench-*  benchmarks (simulators, extract, refresh, mart, celery); they print ratios"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -58,6 +61,15 @@ test: $(STAMP) lint
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	  exit $$rc
 
+# The deployment test (tests/deploy): api-server, scheduler, dag-processor, triggerer and Celery
+# workers as processes against the local PostgreSQL and Redis (DTI_TEST_REDIS_URL, default
+# redis://127.0.0.1:6379/13); a month of `tiny` backfilled and refreshed through the REST API.
+test-deploy: $(STAMP)
+	$(BIN)/dti dbt parse
+	$(BIN)/python -m pytest -m deploy tests/deploy; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	  exit $$rc
+
 # The Superset tests need the BI environment and Chromium; they are not part of `make test`.
 test-bi: $(STAMP) $(BI_STAMP)
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium for tests/bi"; \
@@ -81,7 +93,7 @@ bench-simulators: $(STAMP)
 	$(BIN)/python bench/bench_simulators.py
 
 bench-extract: $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[$(EXTRAS),bench]"
 	$(BIN)/python bench/bench_extract.py
 
 bench-refresh: $(STAMP)
@@ -90,11 +102,14 @@ bench-refresh: $(STAMP)
 bench-mart: $(STAMP)
 	$(BIN)/python bench/bench_mart.py
 
+bench-celery: $(STAMP)
+	$(BIN)/python bench/bench_celery.py
+
 # Re-resolve the pinned set after changing pyproject.toml.
 lock:
 	rm -rf /tmp/dti-lock && $(PYTHON) -m venv /tmp/dti-lock
 	/tmp/dti-lock/bin/pip install --quiet --upgrade pip
-	/tmp/dti-lock/bin/pip install --quiet -e ".[dev]"
+	/tmp/dti-lock/bin/pip install --quiet -e ".[$(EXTRAS)]"
 	/tmp/dti-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 # Re-resolve the BI environment's pins after changing bi/superset/requirements.txt.

@@ -26,7 +26,27 @@ def _quiet_airflow_logs() -> None:
     os.environ.setdefault("DBT_QUIET", "true")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Errors the pipeline explains (a warehouse that cannot be used, a wrong month, a
+    refused credential...) end the command with their message, not a traceback."""
+
+    def invoke(self, ctx):
+        import psycopg
+
+        from dti_pipeline.errors import PipelineError
+
+        try:
+            return super().invoke(ctx)
+        except PipelineError as exc:
+            _fail(str(exc))
+        except psycopg.OperationalError as exc:
+            from dti_pipeline import runtime
+            from dti_pipeline.warehouse.connection import connect_error
+
+            _fail(str(connect_error(exc, "", runtime.warehouse_setting)))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """dti-pipeline: Vietnam's provincial digital-transformation index, monthly."""
 
@@ -329,6 +349,28 @@ def report(month: str, output_dir: Path | None) -> None:
             _fail(str(exc))
 
 
+# -- deployment ---------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--endpoints",
+    "endpoints_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the sources' Connections from `dti sources serve --endpoints` (the simulators).",
+)
+def deploy(endpoints_file: Path | None) -> None:
+    """Configure an Airflow deployment: warehouse roles, Connections and pools, idempotently.
+
+    Writes to the metadata database of this process's Airflow configuration
+    (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN). Reads DTI_WAREHOUSE_URL (the warehouse owner),
+    DTI_LOADER_PASSWORD / DTI_TRANSFORMER_PASSWORD / DTI_BI_READER_PASSWORD, DTI_PII_KEY and,
+    per source, DTI_<SOURCE>_URL, DTI_<SOURCE>_LOGIN, DTI_<SOURCE>_PASSWORD.
+    """
+    from dti_pipeline.deploy import deploy as configure
+
+    endpoints = json.loads(endpoints_file.read_text())["connections"] if endpoints_file else None
+    configure(endpoints, echo=click.echo)
+
+
 # -- warehouse, dbt, reference data, Airflow UI ------------------------------------------------------
 @main.group()
 def warehouse() -> None:
@@ -464,15 +506,23 @@ def reference_export() -> None:
 @click.option("--port", default=8080, show_default=True)
 @click.option("--preset", default="tiny", show_default=True, help="Preset the simulators serve.")
 def airflow(port: int, preset: str) -> None:
-    """Open the Airflow UI (airflow standalone) on the same DAGs and warehouse."""
+    """Open the Airflow UI on the same DAGs and warehouse, until Ctrl-C or SIGTERM.
+
+    Runs the api-server, scheduler, dag-processor and triggerer (LocalExecutor, as many task
+    slots as the machine has cores, AIRFLOW__CORE__PARALLELISM to change it) and stops every
+    one of them, and what they started, when it stops.
+    """
     import secrets
-    import subprocess
 
     from dti_pipeline import runtime
+    from dti_pipeline.deploy import write_pool
     from dti_pipeline.sources.spec import load_sources
-    from dti_simulators import start_simulators
+    from dti_pipeline.supervise import Supervisor
+    from dti_simulators import get_preset, start_simulators
 
     runtime.prepare_airflow_env()
+    months = get_preset(preset).months()
+    runtime.use_data_range(months[0], months[-1])  # the DAGs' dates: the preset's months
     runtime.use_warehouse()
     runtime.migrate_airflow_db()
     runtime.ensure_manifest()
@@ -481,39 +531,51 @@ def airflow(port: int, preset: str) -> None:
     if not passwords.exists():
         passwords.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}))
     password = json.loads(passwords.read_text())["admin"]
-    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
-    os.environ["AIRFLOW__API__PORT"] = str(port)
+    settings = {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+        # the LocalExecutor starts this many task processes: one per core, not Airflow's 32
+        "AIRFLOW__CORE__PARALLELISM": str(max(2, os.cpu_count() or 2)),
+    }
+    for key, value in settings.items():
+        os.environ.setdefault(key, value)
     runtime.ensure_pii_key()
     sims = start_simulators(preset, 42)
-    runtime.set_source_connections(sims.connections())
-    for spec in load_sources().values():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "airflow",
-                "pools",
-                "set",
-                spec.pool,
-                str(spec.pool_slots),
-                f"rate limit of {spec.title}",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
-    click.echo(
-        f"simulators ({preset}): " + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
-    )
-    # standalone starts its components as `airflow ...` subprocesses: the venv's bin/ first
-    bin_dir = str(Path(sys.executable).parent)
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     try:
-        subprocess.run([sys.executable, "-m", "airflow", "standalone"], check=False)
-    except KeyboardInterrupt:
-        pass
+        runtime.set_source_connections(sims.connections())
+        for spec in load_sources().values():
+            write_pool(spec.pool, spec.pool_slots, f"rate limit of {spec.title}")
+        airflow_bin = str(Path(sys.executable).with_name("airflow"))
+        group = Supervisor(dict(os.environ), log_dir=home / "logs" / "components")
+        for name, args in (
+            ("api-server", ["api-server", "--port", str(port), "--workers", "1"]),
+            ("scheduler", ["scheduler"]),
+            ("dag-processor", ["dag-processor"]),
+            ("triggerer", ["triggerer"]),
+        ):
+            group.start(name, [airflow_bin, *args])
+        click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
+        click.echo(
+            f"simulators ({preset}): "
+            + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
+        )
+        click.echo(
+            f"{settings['AIRFLOW__CORE__PARALLELISM']} task slots; logs in {group.log_dir}; Ctrl-C stops"
+        )
+        reason = group.wait()
+        click.echo(f"stopping ({reason})")
+        forced = group.stop()
+        if forced:
+            click.echo(f"killed after the grace period: {', '.join(forced)}")
     finally:
         sims.stop()
+    click.echo("stopped")
 
 
 if __name__ == "__main__":

@@ -6,12 +6,14 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dti_pipeline.errors import PermanentError
+
 # Days, months and the index are counted in Vietnam's time zone (UTC+07:00).
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
-class MonthError(ValueError):
+class MonthError(PermanentError, ValueError):
     """A month given by a person that cannot be used."""
 
 

@@ -21,5 +21,10 @@ def dti_home() -> Path:
     return Path(os.environ.get("DTI_HOME", PROJECT_DIR / ".dti"))
 
 
+# where the api-server serves reports_dir() (report/server.py)
+REPORTS_URL_PREFIX = "/dti-reports"
+
+
 def reports_dir() -> Path:
+    """The deployment-wide folder of the monthly reports (shared by workers and the api-server)."""
     return Path(os.environ.get("DTI_REPORTS_DIR", dti_home() / "reports"))

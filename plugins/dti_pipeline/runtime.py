@@ -15,9 +15,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
+
 from dti_pipeline.paths import DAGS_DIR, DBT_MANIFEST, DBT_PROJECT_DIR, dti_home
 
 WAREHOUSE_ENV = "AIRFLOW_CONN_DTI_WAREHOUSE"
+# What use_warehouse() read, for the error a later failure of the same warehouse prints.
+warehouse_setting = "the Airflow Connection 'dti_warehouse'"
 
 
 def airflow_home() -> Path:
@@ -71,31 +75,47 @@ def migrate_airflow_db() -> None:
 def use_warehouse(*, start_embedded: bool = True) -> str:
     """Point the `dti_warehouse` Connection at the warehouse and return its URL.
 
-    DTI_WAREHOUSE_URL wins (an existing PostgreSQL to keep and inspect); then a Connection
-    already defined in the environment; otherwise the embedded server under .dti/warehouse.
-    With the owner's URL, the project's roles are set up and `dti_warehouse` (transformer),
-    `dti_warehouse_loader` and `dti_bi_reader` point at them (warehouse/roles.py).
+    DTI_WAREHOUSE_URL wins (the warehouse owner's account on an existing PostgreSQL); then a
+    Connection already defined in the environment; otherwise the embedded server under
+    .dti/warehouse. With the owner's URL, the project's roles are set up and `dti_warehouse`
+    (transformer), `dti_warehouse_loader` and `dti_bi_reader` point at them
+    (warehouse/roles.py). A warehouse that cannot be used raises WarehouseError naming the
+    setting that was read; nothing else runs before that check.
     """
+    from dti_pipeline.warehouse.connection import (
+        WAREHOUSE_CONN_ID,
+        connect,
+        connect_error,
+        connection_setting,
+        warehouse_url,
+    )
     from dti_pipeline.warehouse.roles import use_roles
 
+    global warehouse_setting
     url = os.environ.get("DTI_WAREHOUSE_URL")
     if url:
-        _ensure_database(url)
-        return use_roles(url)  # loader, transformer and BI reader roles, one Connection each
+        warehouse_setting = "DTI_WAREHOUSE_URL"
+        try:
+            _ensure_database(url)
+            # loader, transformer and BI reader roles, one Connection each
+            return use_roles(url)
+        except (psycopg.Error, ValueError) as exc:
+            raise connect_error(exc, url, warehouse_setting) from None
     if os.environ.get(WAREHOUSE_ENV):
-        return os.environ[WAREHOUSE_ENV]
+        warehouse_setting = connection_setting(WAREHOUSE_CONN_ID)
+        connect().close()
+        return warehouse_url()
     if not start_embedded:
         raise RuntimeError("no warehouse: set DTI_WAREHOUSE_URL or run `dti warehouse start`")
     from dti_pipeline.warehouse.embedded import EmbeddedWarehouse
 
+    warehouse_setting = f"the embedded warehouse in {dti_home() / 'warehouse'}"
     state = EmbeddedWarehouse(dti_home() / "warehouse").start()
     return use_roles(state.url())
 
 
 def _ensure_database(url: str) -> None:
     """Create the warehouse database on an existing server when it is missing."""
-    import psycopg
-
     parts = urlsplit(url)
     database = parts.path.lstrip("/") or "dti"
     try:

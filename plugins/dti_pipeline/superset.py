@@ -17,13 +17,14 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import PROJECT_DIR, dti_home
 
 SUPERSET_DIR = PROJECT_DIR / "bi" / "superset"
 ADMIN_USER = "admin"
 
 
-class SupersetUnavailable(RuntimeError):
+class SupersetUnavailable(PermanentError, RuntimeError):
     pass
 
 

@@ -121,3 +121,24 @@ def test_parsing_runs_no_dbt_and_imports_nothing_heavy(cold_parse):
     dbt, the report's libraries nor the simulators (what a dag-processor pays every 30 s;
     the time itself is a benchmark's figure, not a test's)."""
     assert cold_parse["heavy_imports"] == []
+
+
+def test_a_missing_dbt_manifest_names_the_command_that_builds_it(tmp_path, airflow_db):
+    """A dag-processor or worker whose project copy has no manifest says how to build it."""
+    import shutil
+
+    shutil.copytree(DAGS_DIR, tmp_path / "dags")
+    (tmp_path / "dbt_project").mkdir()  # a project folder whose target/ was never built
+    env = {**os.environ, "DTI_PROJECT_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_IO_PROBE, str(tmp_path / "dags")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    errors = json.loads(result.stdout.strip().splitlines()[-1])["errors"]
+    message = next(v for k, v in errors.items() if k.endswith("dti_monthly_refresh.py"))
+    assert "ManifestMissing" in message and "dbt_project/target/manifest.json is missing" in message
+    assert f"run `dti dbt parse` in {tmp_path} " in message

@@ -10,7 +10,7 @@ import responses
 
 from dti_pipeline.extract.client import SourceClient, parse_retry_after
 from dti_pipeline.extract.endpoint import Endpoint, endpoint_from_connection
-from dti_pipeline.extract.errors import AuthFailed, ExtractError, SourceUnreachable
+from dti_pipeline.extract.errors import AuthFailed, ExtractError, SourceUnreachable, SourceUnwell
 from dti_pipeline.months import LOCAL_TZ
 from dti_pipeline.sources.spec import load_sources
 from dti_simulators import get_preset
@@ -87,7 +87,7 @@ def test_a_source_that_keeps_failing_gives_up_with_a_clear_message():
         SPEC, Endpoint("dti_eoffice", "http://eoffice.test", password="k"), sleep=lambda s: None
     )
     with pytest.raises(
-        ExtractError,
+        SourceUnwell,
         match=rf"documents: GET /api/v1/documents still failing after {SPEC.max_attempts} "
         r"attempts \(HTTP 502\)",
     ):

@@ -1,4 +1,4 @@
-"""Retries of the refresh fit the failure; dbt's results become errors that say what failed."""
+"""Retries fit the failure; dbt's results become errors that say what failed."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from dti_pipeline.gates.dbt_results import (
     explain_dbt_results,
 )
 from dti_pipeline.gates.quality import QualityGateFailed
-from dti_pipeline.orchestration.refresh_retries import refresh_retry_policy
-from dti_pipeline.warehouse.connection import WarehouseUnreachable
+from dti_pipeline.orchestration.policies import retry_transient_only
+from dti_pipeline.warehouse.connection import WarehouseNotConfigured, WarehouseUnreachable
 
 
 def _decide(exception: BaseException) -> RetryAction:
-    return refresh_retry_policy.evaluate(exception, try_number=1, max_tries=3).action
+    return retry_transient_only.evaluate(exception, try_number=1, max_tries=3).action
 
 
 @pytest.mark.parametrize(
@@ -31,13 +31,17 @@ def _decide(exception: BaseException) -> RetryAction:
         (DbtBuildError("Compilation Error"), RetryAction.FAIL),
         (CompletenessError("voso.orders: 2026-10-14 missing"), RetryAction.FAIL),
         (QualityGateFailed("moved too much"), RetryAction.FAIL),
-        (WarehouseUnreachable("Airflow Connection 'dti_warehouse' is not defined"), RetryAction.FAIL),
+        (WarehouseNotConfigured("Airflow Connection 'dti_warehouse' is not defined"), RetryAction.FAIL),
         (TransientDbtError("server closed the connection"), RetryAction.RETRY),
         (WarehouseUnreachable("cannot connect to the warehouse at db:5432"), RetryAction.RETRY),
         (psycopg.errors.SerializationFailure("could not serialize access"), RetryAction.RETRY),
         (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), RetryAction.RETRY),
         (psycopg.errors.DeadlockDetected("deadlock detected"), RetryAction.RETRY),
         (psycopg.OperationalError("connection refused"), RetryAction.RETRY),
+        (
+            psycopg.OperationalError('FATAL:  password authentication failed for user "dti_loader"'),
+            RetryAction.FAIL,
+        ),
         (ValueError("something else"), RetryAction.DEFAULT),
     ],
 )

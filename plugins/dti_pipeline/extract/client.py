@@ -35,8 +35,8 @@ from dti_pipeline.extract.endpoint import Endpoint
 from dti_pipeline.extract.errors import (
     AuthFailed,
     ContractChanged,
-    ExtractError,
     SourceUnreachable,
+    SourceUnwell,
     TransientError,
 )
 from dti_pipeline.extract.paginators import PAGINATORS, dig
@@ -246,7 +246,7 @@ class SourceClient:
         try:
             return retrying(attempt)
         except TransientError as exc:
-            raise ExtractError(
+            raise SourceUnwell(
                 f"{what} still failing after {self.spec.max_attempts} attempts ({exc}). The source "
                 "is unwell; Airflow retries the task, or rerun it later from the Airflow UI."
             ) from exc

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dti_pipeline.extract.errors import ContractChanged, ExtractError
+from dti_pipeline.extract.errors import ContractChanged, ExportNotReady
 from dti_pipeline.pages import MalformedRow, Page
 from dti_pipeline.sources.client_config import (
     CursorPaginator,
@@ -135,7 +135,7 @@ def export_file_pages(client, entity, params, cfg: ExportFilesPaginator) -> Iter
     files = [f for m in months for f in m.get("files", []) if f.get("entity") == entity.export_entity]
     if not files:
         published = sorted(m.get("month") for m in listing if isinstance(m, dict))
-        raise ExtractError(
+        raise ExportNotReady(
             f"{client.spec.name}.{entity.name}: no {entity.export_entity!r} export for {wanted} in the "
             f"listing (published months: {', '.join(published[-3:]) or 'none'}). The month may not be "
             "exported yet: Airflow retries the task later."

@@ -14,6 +14,7 @@ from datetime import date
 
 import psycopg
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.extract.client import SourceClient
 from dti_pipeline.extract.endpoint import endpoint_from_connection
 from dti_pipeline.load.pseudonymise import Pseudonymiser, key_from_connection
@@ -66,7 +67,7 @@ def extract_window(window: Window, *, run_id: str | None = None) -> dict:
     return figures
 
 
-class MonthOutsideData(ValueError):
+class MonthOutsideData(PermanentError, ValueError):
     """The month is outside the source's data range: nothing to extract, and a retry won't change it."""
 
 

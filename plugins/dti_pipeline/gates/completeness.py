@@ -24,12 +24,13 @@ from datetime import date
 
 import psycopg
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import LOCAL_TZ, format_month
 from dti_pipeline.needs import covers, current_loads, month_windows, partial_reasons, serving_load, stale_load
 from dti_pipeline.sources.spec import SourceSpec
 
 
-class CompletenessError(RuntimeError):
+class CompletenessError(PermanentError, RuntimeError):
     """The month's raw data is incomplete: a rerun of the refresh cannot fix it, an extract can."""
 
 

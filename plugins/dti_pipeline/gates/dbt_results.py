@@ -15,6 +15,8 @@ import json
 import logging
 from pathlib import Path
 
+from dti_pipeline.errors import PermanentError, PipelineError, TransientError
+
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 5
@@ -42,19 +44,19 @@ TRANSIENT_MARKERS = (
 )
 
 
-class DbtFailure(RuntimeError):
+class DbtFailure(PipelineError, RuntimeError):
     """A dbt command of the refresh failed."""
 
 
-class DataTestFailed(DbtFailure):
+class DataTestFailed(DbtFailure, PermanentError):
     """A dbt data test found rows that break it: a retry runs the same test on the same data."""
 
 
-class DbtBuildError(DbtFailure):
+class DbtBuildError(DbtFailure, PermanentError):
     """A model or test could not run (SQL or compilation error): a retry cannot fix the code."""
 
 
-class TransientDbtError(DbtFailure):
+class TransientDbtError(DbtFailure, TransientError):
     """The database went away or refused for a moment: worth retrying."""
 
 

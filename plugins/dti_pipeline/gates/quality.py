@@ -22,6 +22,7 @@ import psycopg
 import yaml
 from psycopg import sql
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month, previous_month
 from dti_pipeline.paths import SOURCES_YML
 
@@ -43,7 +44,7 @@ _MONTH_OF = {
 }
 
 
-class QualityGateFailed(RuntimeError):
+class QualityGateFailed(PermanentError, RuntimeError):
     """The built month failed a blocking quality check: a retry rebuilds the same data."""
 
 

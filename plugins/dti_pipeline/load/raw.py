@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 import psycopg
 
+from dti_pipeline.errors import TransientError
 from dti_pipeline.extract.errors import ExtractError
 from dti_pipeline.load.contract import RecordContract
 from dti_pipeline.load.pseudonymise import Pseudonymiser
@@ -41,8 +42,8 @@ RAW_COLUMNS = (
 )
 
 
-class ReconciliationError(ExtractError):
-    pass
+class ReconciliationError(TransientError, RuntimeError):
+    """The source changed while it was paged through: a rerun reads it again."""
 
 
 class QuarantineThresholdExceeded(ExtractError):

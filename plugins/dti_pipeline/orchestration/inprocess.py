@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import DAGS_DIR
 
 log = logging.getLogger(__name__)
 
 
-class DagRunFailed(RuntimeError):
-    pass
+class DagRunFailed(PermanentError, RuntimeError):
+    """An in-process run ended failed; its tasks already had their retries."""
 
 
 _dagbag = None

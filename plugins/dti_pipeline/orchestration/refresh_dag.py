@@ -17,13 +17,13 @@ from cosmos import (
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.gates.dbt_results import explain_dbt_results
 from dti_pipeline.months import LOCAL_TZ, MONTH_PATTERN
 from dti_pipeline.notify import RefreshNotifier
 from dti_pipeline.orchestration.failures import on_task_failure
-from dti_pipeline.orchestration.policies import DEFAULT_ARGS
-from dti_pipeline.orchestration.refresh_retries import refresh_retry_policy
-from dti_pipeline.paths import DBT_MANIFEST, DBT_PROJECT_DIR
+from dti_pipeline.orchestration.policies import DEFAULT_ARGS, retry_transient_only
+from dti_pipeline.paths import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_DIR
 from dti_pipeline.report.operator import MonthlyReportOperator
 from dti_pipeline.warehouse.connection import WAREHOUSE_CONN_ID
 
@@ -76,6 +76,10 @@ def _refresh_schedule() -> CronTriggerTimetable:
     return CronTriggerTimetable(f"0 6 {day} * *", timezone=str(LOCAL_TZ))
 
 
+class ManifestMissing(PermanentError, FileNotFoundError):
+    """The dbt manifest the refresh DAG is rendered from was not built on this host."""
+
+
 class _WarehouseProfile(PostgresUserPasswordProfileMapping):
     """Cosmos's mapping keeps the first Connection it read for the life of the DAG object; a
     process that runs the DAG more than once (the CLI, tests) must see the current one."""
@@ -89,9 +93,11 @@ class _WarehouseProfile(PostgresUserPasswordProfileMapping):
 
 def _dbt_task_group() -> DbtTaskGroup:
     if not DBT_MANIFEST.exists():
-        raise FileNotFoundError(
-            f"the dbt manifest {DBT_MANIFEST} is missing: run `dti dbt parse` (make does it) "
-            "so that this DAG can be rendered without running dbt at parse time"
+        raise ManifestMissing(
+            f"the dbt manifest {DBT_MANIFEST} is missing on this host, so dti_monthly_refresh "
+            "cannot be rendered (DAG parsing never runs dbt). Every dag-processor and worker needs "
+            f"it: run `dti dbt parse` in {PROJECT_DIR} (no warehouse needed; `make` does it), or "
+            "deploy the project's image, which builds it (docker/Dockerfile)."
         )
     return DbtTaskGroup(
         group_id="dbt_build",
@@ -133,7 +139,7 @@ def _dbt_task_group() -> DbtTaskGroup:
             # reads run_results.json before Cosmos raises: names the failing test and its rows
             "callback": explain_dbt_results,
         },
-        default_args={"retries": 2, "retry_policy": refresh_retry_policy},
+        default_args={"retries": 2, "retry_policy": retry_transient_only},
     )
 
 
@@ -149,7 +155,6 @@ def build_refresh_dag() -> DAG:
         default_args={
             **DEFAULT_ARGS,
             "owner": "data-engineering",
-            "retry_policy": refresh_retry_policy,
             "on_failure_callback": [on_task_failure, RefreshNotifier("failure")],
         },
         doc_md=DOC_MD,

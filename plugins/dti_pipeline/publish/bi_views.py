@@ -25,6 +25,7 @@ import psycopg
 import yaml
 from psycopg import sql
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import DBT_PROJECT_DIR, PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ VIEWS_DIR = PROJECT_DIR / "bi" / "views"
 DOCS_YML = DBT_PROJECT_DIR / "models" / "bi" / "_bi__sources.yml"
 
 
-class BiViewError(RuntimeError):
+class BiViewError(PermanentError, RuntimeError):
     """A BI view cannot be defined on the mart as it is."""
 
 

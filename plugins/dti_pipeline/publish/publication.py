@@ -28,6 +28,7 @@ from datetime import date, datetime
 import psycopg
 from psycopg import sql
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
 from dti_pipeline.publish.bi_views import define_bi_views, drop_bi_views
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
@@ -52,8 +53,8 @@ SESSION_SETTINGS = {
 }
 
 
-class NothingToPublish(RuntimeError):
-    pass
+class NothingToPublish(PermanentError, RuntimeError):
+    """The month has no build to publish: run its build first."""
 
 
 @dataclass

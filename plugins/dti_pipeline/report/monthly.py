@@ -24,6 +24,7 @@ import psycopg
 from plotly.io import to_html
 from psycopg.rows import dict_row
 
+from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
 from dti_pipeline.paths import reports_dir
 
@@ -32,7 +33,7 @@ MONTHS_VI = "tháng"
 COLOURS = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#8ab17d", "#6d597a", "#b56576")
 
 
-class ReportUnavailable(RuntimeError):
+class ReportUnavailable(PermanentError, RuntimeError):
     pass
 
 

@@ -1,13 +1,13 @@
 """The refresh's report task, with a link from the run to the report in the Airflow UI.
 
-The task writes the month's HTML report and returns its path (XCom), and its extra link
-("Monthly report") opens it: under DTI_REPORTS_BASE_URL when the reports are served (a web
-server, object storage), else as a file:// URL on the machine that ran the task.
+The task writes the month's HTML report into the deployment's reports folder
+(DTI_REPORTS_DIR) and returns its path (XCom); its extra link ("Monthly report") opens it as
+served by the api-server (report/server.py) at `[api] base_url`/dti-reports/. A run without
+an api-server (`dag.test()`: the demo and the CLI) links the file itself.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,10 +15,14 @@ from airflow.sdk import BaseOperator, BaseOperatorLink
 
 
 def report_url(path: str | Path) -> str:
-    base = os.environ.get("DTI_REPORTS_BASE_URL", "").rstrip("/")
+    from airflow.configuration import conf
+
+    from dti_pipeline.paths import REPORTS_URL_PREFIX
+
+    base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
     path = Path(path)
     if base:
-        return f"{base}/{quote(path.name)}"
+        return f"{base}{REPORTS_URL_PREFIX}/{quote(path.name)}"
     return path.resolve().as_uri()
 
 
