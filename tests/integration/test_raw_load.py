@@ -9,8 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dti_pipeline.extract.errors import ExtractError
-from dti_pipeline.load.pseudonymise import Pseudonymiser
+from dti_pipeline.load.pseudonymise import PseudonymisationKeyMissing, Pseudonymiser
 from dti_pipeline.load.raw import QuarantineThresholdExceeded, ReconciliationError, load_interval
 from dti_pipeline.months import LOCAL_TZ
 from dti_pipeline.pages import Page
@@ -192,5 +191,5 @@ def test_personal_data_is_pseudonymised_consistently(warehouse, spec):
 
 
 def test_a_load_with_personal_data_refuses_to_run_without_a_key(warehouse, spec):
-    with pytest.raises(ExtractError, match=r"personal data .* needs a pseudonymisation key"):
+    with pytest.raises(PseudonymisationKeyMissing, match=r"personal data .* needs a pseudonymisation key"):
         _load(warehouse, spec, [Page(1, [_good(1)], 1)], pseudonymiser=None)

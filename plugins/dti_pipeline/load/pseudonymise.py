@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-from dti_pipeline.extract.errors import ExtractError
+from dti_pipeline.errors import PermanentError
 
 TOKEN_PREFIX = "pii:"
 _BLOCK = 64  # SHA-256's block size in bytes
@@ -42,10 +42,16 @@ def _digits(digits: str) -> str:
     return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
 
 
+class PseudonymisationKeyMissing(PermanentError, RuntimeError):
+    """Personal data cannot be loaded without a usable key: nothing is written."""
+
+
 class Pseudonymiser:
     def __init__(self, key: bytes):
         if len(key) < 16:
-            raise ExtractError("the pseudonymisation key is too short: use at least 16 characters")
+            raise PseudonymisationKeyMissing(
+                "the pseudonymisation key is too short: use at least 16 characters"
+            )
         # HMAC-SHA256 (RFC 2104) from the two keyed SHA-256 states, each copied per value:
         # less than half the cost of hmac's copy/update/hexdigest, for millions of values a
         # month. The tokens are the same (tests/unit/test_pseudonymise.py checks hmac's).
@@ -95,7 +101,7 @@ def key_from_connection(connection_id: str, where: str) -> bytes:
     except AirflowNotFoundException:
         password = None
     if not password:
-        raise ExtractError(
+        raise PseudonymisationKeyMissing(
             f"{where} carries personal data and cannot be loaded without a pseudonymisation key: "
             f"define the Airflow Connection {connection_id!r} with the key as its password (a long "
             "random secret kept in a secrets backend). The load refused to run; nothing was written."

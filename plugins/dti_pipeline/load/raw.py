@@ -21,12 +21,12 @@ from typing import Any
 import msgspec
 import psycopg
 
-from dti_pipeline.errors import TransientError
-from dti_pipeline.extract.errors import ExtractError
+from dti_pipeline.errors import PermanentError, TransientError
 from dti_pipeline.load.contract import RecordContract
-from dti_pipeline.load.pseudonymise import Pseudonymiser
+from dti_pipeline.load.pseudonymise import PseudonymisationKeyMissing, Pseudonymiser
 from dti_pipeline.pages import Page
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
+from dti_pipeline.warehouse.bootstrap import ensure_raw_table, ensure_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ class ReconciliationError(TransientError, RuntimeError):
     """The source changed while it was paged through: a rerun reads it again."""
 
 
-class QuarantineThresholdExceeded(ExtractError):
-    pass
+class QuarantineThresholdExceeded(PermanentError, RuntimeError):
+    """Too many records break the contract: the source or the contract must change."""
 
 
 @dataclass
@@ -61,28 +61,6 @@ class LoadResult:
     source_total: int | None
     quarantine_reasons: dict[str, int]
     new_fields: list[str] = field(default_factory=list)
-
-
-def ensure_raw_table(conn: psycopg.Connection, table: str) -> None:
-    name = table.split(".")[1]
-    conn.execute(
-        f"""
-        create table if not exists {table} (
-            load_id         bigint      not null,
-            source          text        not null,
-            entity          text        not null,
-            interval_start  timestamptz not null,
-            interval_end    timestamptz not null,
-            extracted_at    timestamptz not null,
-            record_key      text        not null,
-            payload         jsonb       not null,
-            -- jsonb::text is canonical (sorted keys), so equal records hash equal
-            record_hash     text        generated always as (md5(payload::text)) stored
-        );
-        create index if not exists {name}__load_id on {table} (load_id);
-        create index if not exists {name}__record_key on {table} (record_key);
-        """
-    )
 
 
 def _lock_key(source: str, entity: str, kind: str, start: datetime, end: datetime) -> str:
@@ -104,10 +82,8 @@ def load_interval(
 ) -> LoadResult:
     """Stream `pages` into the entity's raw table as the current load of the window
     (`window_kind` over [interval_start, interval_end), see dti_pipeline.needs)."""
-    from dti_pipeline.warehouse.bootstrap import ensure_warehouse
-
     if entity.pii_fields and pseudonymiser is None:
-        raise ExtractError(
+        raise PseudonymisationKeyMissing(
             f"{spec.name}.{entity.name} carries personal data ({', '.join(entity.pii_fields)}) and "
             "needs a pseudonymisation key; the load refused to run."
         )

@@ -7,16 +7,39 @@ from importlib.resources import files
 
 import psycopg
 
+from dti_pipeline.sources.spec import load_sources
+
 # Any fixed number: concurrent first runs (parallel extract tasks) serialise on it, because
 # `create ... if not exists` is not safe against a concurrent twin.
 _BOOTSTRAP_LOCK = 7_300_001
 
 
+def ensure_raw_table(conn: psycopg.Connection, table: str) -> None:
+    """One entity's raw table: the payload as received, and the lineage of its load."""
+    name = table.split(".")[1]
+    conn.execute(
+        f"""
+        create table if not exists {table} (
+            load_id         bigint      not null,
+            source          text        not null,
+            entity          text        not null,
+            interval_start  timestamptz not null,
+            interval_end    timestamptz not null,
+            extracted_at    timestamptz not null,
+            record_key      text        not null,
+            payload         jsonb       not null,
+            -- jsonb::text is canonical (sorted keys), so equal records hash equal
+            record_hash     text        generated always as (md5(payload::text)) stored
+        );
+        create index if not exists {name}__load_id on {table} (load_id);
+        create index if not exists {name}__record_key on {table} (record_key);
+        """
+    )
+
+
 def ensure_warehouse(conn: psycopg.Connection) -> None:
     """The pipeline's own tables, and an (empty) raw table for every configured entity, so
     that dbt's staging models compile before a source's first load."""
-    from dti_pipeline.load.raw import ensure_raw_table
-    from dti_pipeline.sources.spec import load_sources
 
     ddl = files("dti_pipeline.warehouse").joinpath("bootstrap.sql").read_text(encoding="utf-8")
     tables = sorted(spec.raw_table(e) for spec in load_sources().values() for e in spec.entities)
