@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# celery and fab: the deployment's executor and auth manager, which `make test-deploy` starts
-EXTRAS := dev,celery,fab
+# simulators: the stand-ins of the source systems (demo, tests); celery and fab: the
+# deployment's executor and auth manager, which `make test-deploy` starts
+EXTRAS := dev,simulators,celery,fab
 # Superset lives in its own environment: its pins conflict with Airflow's (bi/superset/).
 BI_VENV  ?= .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
@@ -79,7 +80,7 @@ test-bi: $(STAMP) $(BI_STAMP)
 	  exit $$rc
 
 airflow: $(STAMP)
-	$(BIN)/dti airflow
+	$(BIN)/dti airflow --simulators tiny
 
 serve: $(STAMP)
 	$(BIN)/dti sources serve

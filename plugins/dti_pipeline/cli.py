@@ -39,6 +39,13 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except PipelineError as exc:
             _fail(str(exc))
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").split(".")[0] not in ("dti_simulators", "fastapi", "uvicorn"):
+                raise
+            _fail(
+                f"this command needs the source simulators ({exc.name} is missing): "
+                "pip install 'dti-pipeline[simulators]'"
+            )
         except psycopg.OperationalError as exc:
             from dti_pipeline import runtime
             from dti_pipeline.warehouse.connection import connect_error
@@ -67,13 +74,9 @@ def demo(preset: str, seed: int, verbose: bool) -> None:
     chosen = get_preset(preset)
     months = chosen.months()
     started = time.monotonic()
-    runtime.prepare_airflow_env()
-    url = runtime.use_warehouse()
-    click.echo(f"warehouse: {url.split('@')[-1]}")
-    runtime.migrate_airflow_db()
-    runtime.ensure_manifest()
-    runtime.ensure_pii_key()
     runtime.use_data_range(months[0], months[-1])
+    url = runtime.prepare_in_process()
+    click.echo(f"warehouse: {url.split('@')[-1]}")
     # the loads of an earlier demo are kept when they hold the same simulated data (each
     # run loads only what its month needs and is not loaded yet); other data is refused
     state = runtime.dti_home() / "demo.json"
@@ -281,10 +284,7 @@ def extract(source_names, first, last, endpoints_file, with_airflow, reload) -> 
     if not months:
         _fail("--from is after --to")
     _quiet_airflow_logs()
-    runtime.prepare_airflow_env()
-    runtime.use_warehouse()
-    runtime.migrate_airflow_db()
-    runtime.ensure_pii_key()
+    runtime.prepare_in_process(manifest=False)
     if endpoints_file:
         runtime.set_source_connections(json.loads(endpoints_file.read_text())["connections"])
     steps.extract_months(list(source_names), months, with_airflow=with_airflow, reload=reload)
@@ -310,10 +310,7 @@ def refresh(month, first, last) -> None:
     except MonthError as exc:
         _fail(str(exc))
     _quiet_airflow_logs()
-    runtime.prepare_airflow_env()
-    runtime.use_warehouse()
-    runtime.migrate_airflow_db()
-    runtime.ensure_manifest()
+    runtime.prepare_in_process(pii_key=False)
     from dti_pipeline.notify import collected_notifications
     from dti_pipeline.orchestration.inprocess import DagRunFailed
 
@@ -504,13 +501,20 @@ def reference_export() -> None:
 
 @main.command()
 @click.option("--port", default=8080, show_default=True)
-@click.option("--preset", default="tiny", show_default=True, help="Preset the simulators serve.")
-def airflow(port: int, preset: str) -> None:
+@click.option(
+    "--simulators",
+    "preset",
+    default=None,
+    help="Also serve the source simulators of this preset (tiny, province, national) and use "
+    "their months; a dti_<source> Connection already defined is kept.",
+)
+def airflow(port: int, preset: str | None) -> None:
     """Open the Airflow UI on the same DAGs and warehouse, until Ctrl-C or SIGTERM.
 
     Runs the api-server, scheduler, dag-processor and triggerer (LocalExecutor, as many task
     slots as the machine has cores, AIRFLOW__CORE__PARALLELISM to change it) and stops every
-    one of them, and what they started, when it stops.
+    one of them, and what they started, when it stops. The sources are the Connections
+    dti_<source> already defined, or with --simulators the simulators it starts.
     """
     import secrets
 
@@ -518,14 +522,13 @@ def airflow(port: int, preset: str) -> None:
     from dti_pipeline.deploy import write_pool
     from dti_pipeline.sources.spec import load_sources
     from dti_pipeline.supervise import Supervisor
-    from dti_simulators import get_preset, start_simulators
 
-    runtime.prepare_airflow_env()
-    months = get_preset(preset).months()
-    runtime.use_data_range(months[0], months[-1])  # the DAGs' dates: the preset's months
-    runtime.use_warehouse()
-    runtime.migrate_airflow_db()
-    runtime.ensure_manifest()
+    if preset:
+        from dti_simulators import get_preset, start_simulators
+
+        months = get_preset(preset).months()
+        runtime.use_data_range(months[0], months[-1])  # the DAGs' dates: the preset's months
+    runtime.prepare_in_process()
     home = runtime.airflow_home()
     passwords = home / "simple_auth_manager_passwords.json.generated"
     if not passwords.exists():
@@ -545,10 +548,14 @@ def airflow(port: int, preset: str) -> None:
     }
     for key, value in settings.items():
         os.environ.setdefault(key, value)
-    runtime.ensure_pii_key()
-    sims = start_simulators(preset, 42)
+    sims = start_simulators(preset, 42) if preset else None
     try:
-        runtime.set_source_connections(sims.connections())
+        if sims is not None:
+            kept = set(sims.simulators) - set(
+                runtime.set_source_connections(sims.connections(), keep_existing=True)
+            )
+            if kept:
+                click.echo(f"kept the Connections already defined for: {', '.join(sorted(kept))}")
         for spec in load_sources().values():
             write_pool(spec.pool, spec.pool_slots, f"rate limit of {spec.title}")
         airflow_bin = str(Path(sys.executable).with_name("airflow"))
@@ -561,10 +568,11 @@ def airflow(port: int, preset: str) -> None:
         ):
             group.start(name, [airflow_bin, *args])
         click.echo(f"Airflow UI: http://localhost:{port}  (user admin, password {password})")
-        click.echo(
-            f"simulators ({preset}): "
-            + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
-        )
+        if sims is not None:
+            click.echo(
+                f"simulators ({preset}): "
+                + ", ".join(f"{n} {e['base_url']}" for n, e in sims.endpoints().items())
+            )
         click.echo(
             f"{settings['AIRFLOW__CORE__PARALLELISM']} task slots; logs in {group.log_dir}; Ctrl-C stops"
         )
@@ -574,7 +582,8 @@ def airflow(port: int, preset: str) -> None:
         if forced:
             click.echo(f"killed after the grace period: {', '.join(forced)}")
     finally:
-        sims.stop()
+        if sims is not None:
+            sims.stop()
     click.echo("stopped")
 
 

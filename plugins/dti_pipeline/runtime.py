@@ -191,10 +191,41 @@ def ensure_pii_key() -> None:
     os.environ["AIRFLOW_CONN_DTI_PII_KEY"] = json.dumps({"conn_type": "generic", "password": key})
 
 
-def set_source_connections(connections: dict[str, dict]) -> None:
-    """Expose the simulators (or real systems) as Airflow Connections dti_<source>."""
+def set_source_connections(connections: dict[str, dict], *, keep_existing: bool = False) -> list[str]:
+    """Expose the simulators (or real systems) as Airflow Connections dti_<source>; with
+    keep_existing, a Connection already defined (environment or metadata DB) is left alone.
+    Returns the sources whose Connection was set."""
+    set_now = []
     for name, conn in connections.items():
+        if keep_existing and _connection_defined(f"dti_{name}"):
+            continue
         os.environ[f"AIRFLOW_CONN_DTI_{name.upper()}"] = json.dumps(conn)
+        set_now.append(name)
+    return set_now
+
+
+def _connection_defined(conn_id: str) -> bool:
+    if os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"):
+        return True
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return session.query(Connection).filter(Connection.conn_id == conn_id).count() > 0
+
+
+def prepare_in_process(*, manifest: bool = True, pii_key: bool = True) -> str:
+    """What a command running the DAGs in this process needs, in order: Airflow's settings and
+    metadata DB, the warehouse and its roles' Connections, the dbt manifest the refresh renders
+    from, the pseudonymisation key. Returns the warehouse URL."""
+    prepare_airflow_env()
+    url = use_warehouse()
+    migrate_airflow_db()
+    if manifest:
+        ensure_manifest()
+    if pii_key:
+        ensure_pii_key()
+    return url
 
 
 def use_data_range(first_month: date, last_month: date) -> None:
