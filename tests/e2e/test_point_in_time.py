@@ -137,7 +137,8 @@ BLOCK_SIMULATORS = """
 import sys
 class _NotInstalled:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("dti_simulators", "fastapi", "uvicorn"):
+        # fastapi and uvicorn stay: Airflow needs them whether or not the simulators are here
+        if name.split(".")[0] == "dti_simulators":
             raise ImportError(f"{name} is not installed here (the simulators' extra)")
 sys.meta_path.insert(0, _NotInstalled())
 """
@@ -146,7 +147,7 @@ sys.meta_path.insert(0, _NotInstalled())
 def test_a_published_month_refreshed_after_the_next_one_arrived_is_unchanged(empty_warehouse, tmp_path):
     """July, published, then August loaded and July refreshed again: the same content. The
     second refresh is `dti refresh` itself (the DAG, with Cosmos), in a process where the
-    simulators' packages cannot be imported, as in a deployment without their extra."""
+    simulators' package (dti_simulators) cannot be imported, as in a deployment without their extra."""
     extract(JULY)
     first = refresh(empty_warehouse, JULY)
     extract(AUGUST)
