@@ -107,9 +107,13 @@ def render_docs(document: dict) -> str:
             parts.append("<table><tr><th>status</th><th>meaning</th></tr>")
             for status, response in op.get("responses", {}).items():
                 media = ", ".join(response.get("content", {}))
+                headers = "".join(
+                    f"<br>header <code>{escape(name)}</code>: {escape(header.get('description', ''))}"
+                    for name, header in response.get("headers", {}).items()
+                )
                 parts.append(
                     f"<tr><td>{escape(status)}</td><td>{escape(response.get('description', ''))}"
-                    f"{f' <small>({escape(media)})</small>' if media else ''}</td></tr>"
+                    f"{f' <small>({escape(media)})</small>' if media else ''}{headers}</td></tr>"
                 )
             parts.append("</table>")
             ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json")

@@ -354,6 +354,11 @@ def create_app(
         "Cổng DVC public-service portal API (simulator)",
         "Administrative procedures, applications and citizens' ratings. OAuth2 client "
         "credentials at /oauth/token; cursor pages; times dd/mm/yyyy HH:MM:SS (+07:00).",
+        auth_errors={
+            401: "missing_token (no 'Authorization: Bearer <token>') or invalid_token (the token has "
+            "expired: request a new one at /oauth/token)",
+            403: "invalid_token: a token this server never issued",
+        },
     )
     tokens = TokenIssuer(token_seconds)
     scheme = OAuth2(
@@ -379,8 +384,12 @@ def create_app(
         summary="Issue an access token (client credentials)",
         responses={
             200: json_content(TOKEN_SCHEMA, "A bearer token"),
+            400: {
+                "description": "invalid_parameter (a form field is missing) or unsupported_grant_type",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
             401: {
-                "description": "Unknown client",
+                "description": "invalid_client: unknown client_id or wrong client_secret",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         },

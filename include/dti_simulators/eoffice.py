@@ -301,7 +301,9 @@ def create_app(store: DocumentStore, api_key: str, plan: FaultPlan | None = None
     app = new_app(
         "QLVB e-office API (simulator)",
         "Documents exchanged by the communes' offices and the officials' accounts. "
-        "Send the API key in X-API-Key; pages by offset and limit.",
+        "Send the API key in X-API-Key; pages by offset and limit: advance offset by limit (a page "
+        "may hold more items than limit, see the faults), until offset reaches total.",
+        auth_errors={401: "missing_api_key: no X-API-Key header", 403: "invalid_api_key: a wrong key"},
     )
     header = APIKeyHeader(
         name="X-API-Key", auto_error=False, description="The API key issued to the integration"

@@ -320,6 +320,13 @@ def create_app(exports: Exports, login: str, password: str, plan: FaultPlan | No
         "Sổ tay đảng viên handbook exports (simulator)",
         "Monthly export files of party cells, members and activity: gzip CSV with ';', UTF-8 BOM, "
         "CRLF, dates dd/mm/yyyy. HTTP Basic. Files hold personal data.",
+        auth_errors={
+            401: {
+                "description": "unauthorised: no HTTP Basic credentials",
+                "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Basic"}},
+            },
+            403: "forbidden: a wrong login or password",
+        },
     )
     basic = HTTPBasic(auto_error=False, description="login and password of the integration")
 

@@ -89,10 +89,19 @@ def json_content(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def new_app(title: str, description: str, *, extra_errors: dict[int, str] | None = None) -> FastAPI:
+def new_app(
+    title: str,
+    description: str,
+    *,
+    auth_errors: dict[int, str | dict] | None = None,
+    extra_errors: dict[int, str | dict] | None = None,
+) -> FastAPI:
     """A FastAPI app with the contracts' error shape, a corrected OpenAPI and a local /docs page.
 
+    auth_errors: what 401 and 403 mean on this server's data operations (their error codes).
     extra_errors: statuses every data operation may answer besides 400/401/403 (e.g. 429).
+    Each value is a description, or a response object (description, headers) that gets the
+    error body.
     """
     app = FastAPI(title=title, version="1.0", description=description, docs_url=None, redoc_url=None)
 
@@ -117,7 +126,7 @@ def new_app(title: str, description: str, *, extra_errors: dict[int, str] | None
             document = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            app.openapi_schema = _fix_openapi(document, extra_errors or {})
+            app.openapi_schema = _fix_openapi(document, auth_errors or {}, extra_errors or {})
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -129,8 +138,20 @@ def new_app(title: str, description: str, *, extra_errors: dict[int, str] | None
     return app
 
 
-def _fix_openapi(document: dict, extra_errors: dict[int, str]) -> dict:
-    """Describe what the server really answers: 400 (not FastAPI's 422) and the auth errors."""
+def _error(response: str | dict) -> dict:
+    """An error response of the OpenAPI document from a description or a response object."""
+    response = {"description": response} if isinstance(response, str) else response
+    return {**response, "content": ERROR_CONTENT}
+
+
+def _fix_openapi(
+    document: dict, auth_errors: dict[int, str | dict], extra_errors: dict[int, str | dict]
+) -> dict:
+    """Describe what the server really answers: 400 (not FastAPI's 422) and the auth errors.
+
+    FastAPI lists each security dependency as a requirement of its own (any one would do);
+    every dependency must pass, so an operation's schemes become one requirement (all at once).
+    """
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -141,9 +162,10 @@ def _fix_openapi(document: dict, extra_errors: dict[int, str]) -> dict:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses.setdefault("400", {"description": "Invalid parameters", "content": ERROR_CONTENT})
-            if operation.get("security"):
-                responses.setdefault("401", {"description": "Missing credentials", "content": ERROR_CONTENT})
-                responses.setdefault("403", {"description": "Wrong credentials", "content": ERROR_CONTENT})
-                for status, description in extra_errors.items():
-                    responses.setdefault(str(status), {"description": description, "content": ERROR_CONTENT})
+            security = operation.get("security")
+            if security:
+                operation["security"] = [{name: scopes for need in security for name, scopes in need.items()}]
+                errors = {401: "Missing credentials", 403: "Wrong credentials", **auth_errors, **extra_errors}
+                for status, response in errors.items():
+                    responses.setdefault(str(status), _error(response))
     return document

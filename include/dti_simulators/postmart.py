@@ -270,7 +270,16 @@ def create_app(
         "Postmart API (simulator)",
         "Shops, products, orders and household accounts of Vietnam Post's platform. "
         f"Bearer token; page numbers; at most {rate_limit:g} requests a second (then 429 with Retry-After).",
-        extra_errors={429: "Too many requests: wait Retry-After seconds"},
+        auth_errors={
+            401: "chua_xac_thuc: no 'Authorization: Bearer <token>'",
+            403: "token_khong_hop_le: a wrong token",
+        },
+        extra_errors={
+            429: {
+                "description": "qua_nhieu_yeu_cau: too many requests; wait Retry-After seconds",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+            }
+        },
     )
     bearer = HTTPBearer(auto_error=False, description="the long-lived token issued to the integration")
     limiter = RateLimiter(rate_limit)

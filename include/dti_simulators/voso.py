@@ -98,7 +98,7 @@ MAX_MS = 10**14  # the largest epoch-ms filter value accepted (about the year 51
 
 
 def sign(secret: str, method: str, path_with_query: str, timestamp: str) -> str:
-    """The signature the contract asks for: hex HMAC-SHA256 of METHOD, PATH?QUERY, TIMESTAMP."""
+    """The signature the contract asks for: lower-case hex HMAC-SHA256 of METHOD, PATH?QUERY, TIMESTAMP."""
     message = f"{method.upper()}\n{path_with_query}\n{timestamp}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
@@ -245,15 +245,33 @@ def _window(names: tuple[str, str], values: tuple[int | None, int | None]):
 def create_app(data: VosoData, key_id: str, secret: str, plan: FaultPlan | None = None) -> FastAPI:
     app = new_app(
         "Voso API (simulator)",
-        "Shops, products, orders and users of Viettel's platform. Every request is signed: "
-        "X-Voso-Signature = hex(HMAC-SHA256(secret, METHOD + '\\n' + PATH_WITH_QUERY + '\\n' + TIMESTAMP)). "
+        "Shops, products, orders and users of Viettel's platform. Every request is signed with three "
+        "headers: X-Voso-Key (the key id), X-Voso-Timestamp (epoch ms, within 5 minutes of now) and "
+        "X-Voso-Signature = hex(HMAC-SHA256(secret, METHOD + '\\n' + PATH_WITH_QUERY + '\\n' + TIMESTAMP)), "
+        "the 64 hex digits in lower case (upper case is accepted too). "
         "Follow `next` as given; places are names, not codes.",
+        auth_errors={
+            401: "missing_signature (a signing header is missing) or stale_timestamp (X-Voso-Timestamp "
+            "not within 5 minutes of now)",
+            403: "unknown_key (X-Voso-Key) or bad_signature (X-Voso-Signature does not match the request)",
+        },
     )
-    key_header = APIKeyHeader(name="X-Voso-Key", auto_error=False, description="the key id")
+    key_header = APIKeyHeader(
+        name="X-Voso-Key", scheme_name="VosoKey", auto_error=False, description="the key id"
+    )
     stamp_header = APIKeyHeader(
-        name="X-Voso-Timestamp", auto_error=False, description="epoch milliseconds, now"
+        name="X-Voso-Timestamp",
+        scheme_name="VosoTimestamp",
+        auto_error=False,
+        description="epoch milliseconds, within 5 minutes of now (else 401 stale_timestamp)",
     )
-    signature_header = APIKeyHeader(name="X-Voso-Signature", auto_error=False, description="hex HMAC-SHA256")
+    signature_header = APIKeyHeader(
+        name="X-Voso-Signature",
+        scheme_name="VosoSignature",
+        auto_error=False,
+        description="hex HMAC-SHA256(secret, METHOD + '\\n' + PATH_WITH_QUERY + '\\n' + TIMESTAMP), "
+        "lower case (upper case accepted)",
+    )
 
     def authorised(
         request: Request,
@@ -270,7 +288,9 @@ def create_app(data: VosoData, key_id: str, secret: str, plan: FaultPlan | None 
         if key != key_id:
             raise ApiError(403, "unknown_key", "unknown key id")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if not hmac.compare_digest(signature, sign(secret, request.method, target, stamp)):
+        expected = sign(secret, request.method, target, stamp)
+        # hex digits of either case: lower case is what sign() writes, upper case is accepted too
+        if not signature.isascii() or not hmac.compare_digest(signature.lower(), expected):
             raise ApiError(403, "bad_signature", "the signature does not match the request")
 
     def register(kind: str) -> None:
