@@ -77,6 +77,16 @@ def test_voso_refuses_a_stale_timestamp_and_a_tampered_query(simulators):
     assert tampered.status_code == 403
 
 
+def test_voso_accepts_the_signature_in_either_hex_case(simulators):
+    sim = simulators.simulators["voso"]
+    target = "/v2/orders?limit=1"
+    headers = clients.voso_headers(sim, "GET", target)
+    assert headers["X-Voso-Signature"] == headers["X-Voso-Signature"].lower()
+    for signature in (headers["X-Voso-Signature"], headers["X-Voso-Signature"].upper()):
+        response = requests.get(sim.base_url + target, headers={**headers, "X-Voso-Signature": signature})
+        assert response.status_code == 200, signature
+
+
 def test_dvc_tokens_expire():
     with start_simulators("tiny", 7, only=("dvc",), token_seconds=0.3) as sims:
         sim = sims.simulators["dvc"]
