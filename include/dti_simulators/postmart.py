@@ -259,7 +259,7 @@ SUMMARIES = {
 
 def _window(names: tuple[str, str], values: tuple[str | None, str | None]):
     return query_window(
-        names, values, parse_iso_with_offset, error="tham_so_khong_hop_le", expected="ISO 8601 with an offset"
+        names, values, parse_iso_with_offset, error="invalid_parameter", expected="ISO 8601 with an offset"
     )
 
 

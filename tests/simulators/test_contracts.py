@@ -228,7 +228,7 @@ def _get(sims, name: str, path: str, params: dict) -> requests.Response:
 ERROR_CODES = {
     "eoffice": "invalid_parameter",
     "dvc": "invalid_parameter",
-    "postmart": "tham_so_khong_hop_le",
+    "postmart": "invalid_parameter",
     "voso": "invalid_parameter",
 }
 # (simulator, path, params, the parameter the error message must name)
