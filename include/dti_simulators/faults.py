@@ -216,6 +216,7 @@ class ManifestEntry:
     entity: str
     key: str
     kind: str
+    month: str = ""  # the handbook's export (yyyy-mm): a member's key comes again every month
 
 
 def applicable(shape: EntityShape, kind: str) -> bool:
@@ -252,9 +253,16 @@ def _broken(shape: EntityShape, kind: str, record: dict) -> dict:
 
 
 def inject(
-    plan: FaultPlan | None, shape: EntityShape, scope: str, genuine: list, make: Callable[[Any, dict], Any]
+    plan: FaultPlan | None,
+    shape: EntityShape,
+    scope: str,
+    genuine: list,
+    make: Callable[[Any, dict], Any],
+    month: str = "",
 ) -> tuple[list, list[ManifestEntry]]:
     """Genuine records (with extra_field drift) plus the bad ones for one generation scope.
+
+    month: the export the records go to (handbook), so that each bad row is listed once per file.
 
     `genuine` items have a `.record` dict; `make(template, record)` builds an item like the
     template holding another record. The draws depend only on (seed, source, entity, scope),
@@ -281,7 +289,7 @@ def inject(
         for template in rng.sample(genuine, min(count, len(genuine))):
             bad = _broken(shape, kind, template.record)
             out.append(make(template, bad))
-            manifest.append(ManifestEntry(shape.source, shape.entity, bad[shape.key_field], kind))
+            manifest.append(ManifestEntry(shape.source, shape.entity, bad[shape.key_field], kind, month))
     return out, manifest
 
 
@@ -298,4 +306,4 @@ class Manifest:
 
     def entries(self) -> list[ManifestEntry]:
         with self._lock:
-            return sorted(self._entries, key=lambda e: (e.source, e.entity, e.key))
+            return sorted(self._entries, key=lambda e: (e.source, e.entity, e.month, e.key))

@@ -273,6 +273,7 @@ class Exports:
                     f"{commune.code}:{month_text}",
                     genuine,
                     lambda t, r: Record(r, *_rest(t)),
+                    month=month_text,
                 )
                 if bad and self.manifest is not None:
                     self.manifest.add(bad)

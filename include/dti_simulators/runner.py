@@ -163,12 +163,15 @@ class RunningSimulators:
         return self.bad_records.entries()
 
     def write_manifest(self, path: Path) -> int:
-        """The manifest as CSV (source, entity, record_key, kind); returns the number of rows."""
+        """The manifest as CSV (source, entity, record_key, kind, month); returns the number of rows.
+
+        month is the handbook export (yyyy-mm) that holds the bad row, empty for the APIs.
+        """
         entries = self.manifest()
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(("source", "entity", "record_key", "kind"))
-            writer.writerows((e.source, e.entity, e.key, e.kind) for e in entries)
+            writer.writerow(("source", "entity", "record_key", "kind", "month"))
+            writer.writerows((e.source, e.entity, e.key, e.kind, e.month) for e in entries)
         return len(entries)
 
     def fault_counts(self) -> dict[str, dict[str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections import Counter
 
 import pytest
 import requests
@@ -120,7 +121,7 @@ def test_bad_records_are_extra_keyed_records_listed_in_the_manifest(simulators, 
         manifest = faulty.manifest()
         assert faulty.write_manifest(tmp_path / "bad.csv") == len(manifest)
         with (tmp_path / "bad.csv").open() as f:
-            assert next(csv.reader(f)) == ["source", "entity", "record_key", "kind"]
+            assert next(csv.reader(f)) == ["source", "entity", "record_key", "kind", "month"]
         assert {e.source for e in manifest} == set(SOURCES)
         assert {e.kind for e in manifest} == set(KIND_NAMES)
         assert all(e.key.startswith(f"BAD-{e.kind}-") for e in manifest)
@@ -170,3 +171,25 @@ def test_bad_records_are_extra_keyed_records_listed_in_the_manifest(simulators, 
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8", errors="replace")[1:]), delimiter=";"))
         assert any(r[0].startswith("BAD-") for r in rows[1:])
     assert ground_truth("tiny", 7, "2025-07").as_dict() == ground_truth("tiny", 7, "2025-07").as_dict()
+
+
+def test_the_manifest_lists_every_bad_handbook_row_of_every_export(tmp_path):
+    """A member's bad copy may come in several months' exports: one manifest row per export."""
+    with start_simulators("tiny", 7, only=("handbook",), faults=f"handbook:{BAD_KINDS}") as faulty:
+        sim = faulty.simulators["handbook"]
+        manifest = faulty.manifest()
+        auth = (sim.credentials["login"], sim.credentials["password"])
+        served = []
+        for export in clients.handbook_listing(sim):
+            for file in export["files"]:
+                raw = gzip.decompress(requests.get(sim.base_url + file["url"], auth=auth).content)
+                text = raw.decode("utf-8", errors="surrogateescape")[1:]  # bad rows hold 0xff 0xfe
+                rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]
+                assert file["rows"] == len(rows), "the listed row count includes the bad rows"
+                # the key is every file's first column
+                served += [(file["entity"], export["month"], r[0]) for r in rows if r[0].startswith("BAD-")]
+        listed = [(e.entity, e.month, e.key) for e in manifest]
+        assert len(served) == len(set(served)) and sorted(served) == sorted(listed)
+        repeated = Counter((entity, key) for entity, _, key in listed)
+        assert max(repeated.values()) > 1, "some bad row comes in more than one export"
+        assert faulty.write_manifest(tmp_path / "bad.csv") == len(served)
