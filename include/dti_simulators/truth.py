@@ -46,6 +46,9 @@ INDICATORS = (
     "soc_members_active_share",
 )
 
+# Counts name entities as the APIs serve them: Postmart's households are Voso's users.
+ACCOUNT_ENTITIES = {"postmart": "households", "voso": "users"}
+
 
 @dataclass(frozen=True)
 class IndicatorInput:
@@ -210,7 +213,7 @@ def _commune_truth(seed: int, preset: Preset, commune: Commune, month: date) -> 
         mine = [o for o in completed if o.shop.platform == platform]
         counts[(platform, "orders", "completed")] = len(mine)
         counts[(platform, "orders", "completed_value_vnd")] = sum(o.amount_vnd for o in mine)
-        counts[(platform, "households", "buyer_accounts_at_end")] = sum(
+        counts[(platform, ACCOUNT_ENTITIES[platform], "buyer_accounts_at_end")] = sum(
             a.platform == platform and a.buyer_since < end for a in shop_market.accounts
         )
 

@@ -287,3 +287,17 @@ def test_truth_counts_only_genuine_records_and_is_stable():
     first = ground_truth("tiny", 7, MONTH)
     assert first.as_dict() == ground_truth("tiny", 7, MONTH).as_dict()
     assert first.as_dict() != ground_truth("tiny", 8, MONTH).as_dict()
+
+
+def test_every_count_is_documented_under_the_name_its_api_serves():
+    """docs/simulators.md's measures table lists exactly the (source, entity, measure) of counts."""
+    text = (Path(__file__).parents[2] / "docs" / "simulators.md").read_text(encoding="utf-8")
+    table = text[text.index("| source | entity | measure |") :].split("\n\n")[0].splitlines()[2:]
+    documented = set()
+    for row in table:
+        sources, entities, measure = (cell.strip() for cell in row.strip("|").split("|")[:3])
+        for source in sources.split(", "):
+            for entity in entities.split(", "):
+                documented.add((source, entity, measure.strip("`")))
+    truth = ground_truth("tiny", 7, MONTH)
+    assert {(c.source, c.entity, c.measure) for c in truth.counts} == documented
