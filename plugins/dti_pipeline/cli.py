@@ -132,7 +132,7 @@ def sources() -> None:
     "--manifest",
     "manifest_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the injected bad records (CSV: source, entity, record_key, kind) to this file.",
+    help="Write the injected bad records (CSV: source, entity, record_key, kind, month) to this file.",
 )
 @click.option(
     "--warm-up/--no-warm-up",
