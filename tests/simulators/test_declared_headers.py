@@ -134,3 +134,29 @@ def test_postmart_declares_the_retry_after_it_answers_429_with():
         limited = [r for r in responses if r.status_code == 429]
         assert limited and all(r.headers["Retry-After"].isdigit() for r in limited)
         assert not _undeclared(document, "/api/v1/don-hang", limited[0])
+
+
+# (source, path, status) -> error codes the server answers with there.
+ERROR_CODES = {
+    ("eoffice", "/api/v1/documents", "401"): {"missing_api_key"},
+    ("eoffice", "/api/v1/documents", "403"): {"invalid_api_key"},
+    ("dvc", "/oauth/token", "400"): {"invalid_parameter", "unsupported_grant_type"},
+    ("dvc", "/oauth/token", "401"): {"invalid_client"},
+    ("dvc", "/api/dvc/hoso", "401"): {"missing_token", "invalid_token"},
+    ("dvc", "/api/dvc/hoso", "403"): {"invalid_token"},
+    ("postmart", "/api/v1/don-hang", "401"): {"chua_xac_thuc"},
+    ("postmart", "/api/v1/don-hang", "403"): {"token_khong_hop_le"},
+    ("postmart", "/api/v1/don-hang", "429"): {"qua_nhieu_yeu_cau"},
+    ("voso", "/v2/orders", "401"): {"missing_signature", "stale_timestamp"},
+    ("voso", "/v2/orders", "403"): {"unknown_key", "bad_signature"},
+    ("handbook", "/exports", "401"): {"unauthorised"},
+    ("handbook", "/exports", "403"): {"forbidden"},
+}
+
+
+@pytest.mark.parametrize(("name", "path", "status"), list(ERROR_CODES), ids="-".join)
+def test_the_openapi_documents_name_the_auth_error_codes(simulators, name, path, status):
+    document = _document(simulators.simulators[name])
+    operation = next(iter(document["paths"][path].values()))
+    description = operation["responses"][status]["description"]
+    assert all(code in description for code in ERROR_CODES[(name, path, status)]), description
