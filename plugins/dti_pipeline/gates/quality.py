@@ -25,13 +25,12 @@ from psycopg import sql
 from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month, previous_month
 from dti_pipeline.paths import SOURCES_YML
+from dti_pipeline.warehouse.schemas import BUILD_SCHEMA, MART_SCHEMA, RAW_SCHEMA
 
 log = logging.getLogger(__name__)
 
 QUALITY_YML = SOURCES_YML.parent / "quality.yml"
-BUILD_SCHEMA = "dti_build"
 MOVERS_KEPT = 200  # in XCom and in the publication's checks
-MART_SCHEMA = "dti_mart"
 
 # SQL for "the local calendar month of payload field F", per source time format.
 _ISO_MONTH = "date_trunc('month', (payload ->> {f})::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date"
@@ -132,7 +131,7 @@ def _raw_count(conn: psycopg.Connection, rule: dict, month: date, time_format: s
                  from {table} where load_id in (select load_id from current_loads)
                 order by record_key, extracted_at desc, load_id desc)
            select count(*) from latest where {month_of} = %(month)s and ({where})"""
-    ).format(table=_table("raw", f"{source}__{entity}"), month_of=month_of, where=where)
+    ).format(table=_table(RAW_SCHEMA, f"{source}__{entity}"), month_of=month_of, where=where)
     return conn.execute(query, {"source": source, "entity": entity, "month": month}).fetchone()[0]
 
 
@@ -150,8 +149,8 @@ def check_reconciliation(conn: psycopg.Connection, month: date, rules: list[dict
             continue
         source = sources.get(rule["entity"].split(".", 1)[0])
         raw_table = rule["entity"].replace(".", "__", 1)
-        if source is None or not _columns(conn, "raw", raw_table):
-            problems.append(f"reconciliation of {rule['indicator']}: no raw table raw.{raw_table}")
+        if source is None or not _columns(conn, RAW_SCHEMA, raw_table):
+            problems.append(f"reconciliation of {rule['indicator']}: no raw table {RAW_SCHEMA}.{raw_table}")
             continue
         column = sql.Identifier(rule["column"])
         mart = conn.execute(
@@ -174,7 +173,7 @@ def check_reconciliation(conn: psycopg.Connection, month: date, rules: list[dict
         if not result["ok"]:
             problems.append(
                 f"{rule['indicator']}.{rule['column']} ({result['level']}s, {format_month(month)}): the "
-                f"mart sums to {float(mart):g} but raw.{raw_table} has {raw} distinct records "
+                f"mart sums to {float(mart):g} but {RAW_SCHEMA}.{raw_table} has {raw} distinct records "
                 f"({rule['month_of']} in the month{', ' + rule['where'] if rule.get('where') else ''}); "
                 "records were lost or counted twice between raw and the mart"
             )

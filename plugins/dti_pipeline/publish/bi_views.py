@@ -27,10 +27,10 @@ from psycopg import sql
 
 from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import DBT_PROJECT_DIR, PROJECT_DIR
+from dti_pipeline.warehouse.schemas import MART_SCHEMA
 
 log = logging.getLogger(__name__)
 
-MART_SCHEMA = "dti_mart"
 VIEWS_DIR = PROJECT_DIR / "bi" / "views"
 DOCS_YML = DBT_PROJECT_DIR / "models" / "bi" / "_bi__sources.yml"
 

@@ -138,6 +138,7 @@ class SourceSpec:
         return f"source_{self.name}"
 
     def raw_table(self, entity: EntitySpec) -> str:
+        # schema warehouse.schemas.RAW_SCHEMA (not imported: the warehouse imports the specs)
         return f"raw.{self.name}__{entity.name}"
 
     def entity(self, name: str) -> EntitySpec:
