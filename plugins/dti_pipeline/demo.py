@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from dti_pipeline.months import format_month
+from dti_pipeline.warehouse.schemas import MART_SCHEMA
 
 
 def extract_months(
@@ -55,9 +56,9 @@ def refresh_months(months: list[date], echo=click.echo) -> None:
 
 def ranking_table(conn, month: date, limit: int = 10) -> str:
     rows = conn.execute(
-        """select f.dti_rank, u.unit_name, f.dti_score, f.digital_government_score,
+        f"""select f.dti_rank, u.unit_name, f.dti_score, f.digital_government_score,
                   f.dti_rank_change, f.completeness
-             from dti_mart.fct_dti_monthly f join dti_mart.dim_admin_unit u using (unit_key)
+             from {MART_SCHEMA}.fct_dti_monthly f join {MART_SCHEMA}.dim_admin_unit u using (unit_key)
             where f.month = %s and f.unit_level = 'province' and f.dti_score is not null
             order by f.dti_rank limit %s""",
         (month, limit),

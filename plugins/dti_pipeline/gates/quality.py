@@ -14,6 +14,7 @@ in the report.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,25 +24,15 @@ import yaml
 from psycopg import sql
 
 from dti_pipeline.errors import PermanentError
-from dti_pipeline.months import format_month, previous_month
+from dti_pipeline.months import LOCAL_TZ, format_month, previous_month
 from dti_pipeline.paths import SOURCES_YML
+from dti_pipeline.sources.formats import time_parser
+from dti_pipeline.warehouse.schemas import BUILD_SCHEMA, MART_SCHEMA, RAW_SCHEMA
 
 log = logging.getLogger(__name__)
 
 QUALITY_YML = SOURCES_YML.parent / "quality.yml"
-BUILD_SCHEMA = "dti_build"
 MOVERS_KEPT = 200  # in XCom and in the publication's checks
-MART_SCHEMA = "dti_mart"
-
-# SQL for "the local calendar month of payload field F", per source time format.
-_ISO_MONTH = "date_trunc('month', (payload ->> {f})::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date"
-_MONTH_OF = {
-    "iso8601": _ISO_MONTH,
-    "iso8601_utc": _ISO_MONTH,
-    "vn_datetime": "date_trunc('month', to_date(left(payload ->> {f}, 10), 'DD/MM/YYYY'))::date",
-    "epoch_ms": "date_trunc('month', to_timestamp((payload ->> {f})::numeric / 1000)"
-    " at time zone 'Asia/Ho_Chi_Minh')::date",
-}
 
 
 class QualityGateFailed(PermanentError, RuntimeError):
@@ -119,21 +110,47 @@ def check_shape(conn: psycopg.Connection, month: date) -> list[str]:
 
 
 # -- reconciliation against raw ------------------------------------------------------------------
+def count_in_month(values: Iterable[object], time_format: str, month: date) -> int:
+    """How many of a source's time values fall in `month`, local time (months.LOCAL_TZ).
+
+    The values are read as the loader reads them (sources/formats.py): the gate and the
+    contract agree on what a time means. A value that cannot be read raises ValueError.
+    """
+    parse = time_parser(time_format)
+    count = 0
+    for value in values:
+        moment = parse(value).astimezone(LOCAL_TZ)
+        count += (moment.year, moment.month) == (month.year, month.month)
+    return count
+
+
 def _raw_count(conn: psycopg.Connection, rule: dict, month: date, time_format: str) -> int:
     source, entity = rule["entity"].split(".", 1)
-    month_of = sql.SQL(_MONTH_OF[time_format]).format(f=sql.Literal(rule["month_of"]))
     where = sql.SQL(rule.get("where") or "true")
     query = sql.SQL(
         """with current_loads as (
-               select load_id from raw.load_ledger
+               select load_id from {ledger}
                 where source = %(source)s and entity = %(entity)s and status = 'current'),
            latest as (
                select distinct on (record_key) payload
                  from {table} where load_id in (select load_id from current_loads)
                 order by record_key, extracted_at desc, load_id desc)
-           select count(*) from latest where {month_of} = %(month)s and ({where})"""
-    ).format(table=_table("raw", f"{source}__{entity}"), month_of=month_of, where=where)
-    return conn.execute(query, {"source": source, "entity": entity, "month": month}).fetchone()[0]
+           select payload -> {f} from latest
+            where jsonb_typeof(payload -> {f}) in ('string', 'number') and payload ->> {f} <> ''
+              and ({where})"""
+    ).format(
+        ledger=_table(RAW_SCHEMA, "load_ledger"),
+        table=_table(RAW_SCHEMA, f"{source}__{entity}"),
+        f=sql.Literal(rule["month_of"]),
+        where=where,
+    )
+    # a missing or empty field is no time, as for the contract; JSON numbers stay numbers
+    with conn.cursor() as cursor:
+        rows = cursor.stream(query, {"source": source, "entity": entity})
+        try:
+            return count_in_month((row[0] for row in rows), time_format, month)
+        except ValueError as exc:
+            raise QualityGateFailed(f"{rule['entity']}.{rule['month_of']}: {exc}") from exc
 
 
 def check_reconciliation(conn: psycopg.Connection, month: date, rules: list[dict]) -> tuple[list, list]:
@@ -150,8 +167,8 @@ def check_reconciliation(conn: psycopg.Connection, month: date, rules: list[dict
             continue
         source = sources.get(rule["entity"].split(".", 1)[0])
         raw_table = rule["entity"].replace(".", "__", 1)
-        if source is None or not _columns(conn, "raw", raw_table):
-            problems.append(f"reconciliation of {rule['indicator']}: no raw table raw.{raw_table}")
+        if source is None or not _columns(conn, RAW_SCHEMA, raw_table):
+            problems.append(f"reconciliation of {rule['indicator']}: no raw table {RAW_SCHEMA}.{raw_table}")
             continue
         column = sql.Identifier(rule["column"])
         mart = conn.execute(
@@ -174,7 +191,7 @@ def check_reconciliation(conn: psycopg.Connection, month: date, rules: list[dict
         if not result["ok"]:
             problems.append(
                 f"{rule['indicator']}.{rule['column']} ({result['level']}s, {format_month(month)}): the "
-                f"mart sums to {float(mart):g} but raw.{raw_table} has {raw} distinct records "
+                f"mart sums to {float(mart):g} but {RAW_SCHEMA}.{raw_table} has {raw} distinct records "
                 f"({rule['month_of']} in the month{', ' + rule['where'] if rule.get('where') else ''}); "
                 "records were lost or counted twice between raw and the mart"
             )

@@ -51,6 +51,18 @@ def _known(values: Callable[[], frozenset[str]], what: str, keys=lambda v: {v}) 
     return check
 
 
+def _one_of(values: tuple[str, ...]) -> Callable[[Any], None]:
+    """A categorical field: its text (as `payload ->> field` gives it) is one of `values`."""
+    allowed = frozenset(values)
+
+    def check(value: Any) -> None:
+        text = str(value) if type(value) is int else value  # a JSON 1 reads as '1' in SQL
+        if not isinstance(text, str) or text not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(values)}")
+
+    return check
+
+
 def _text(value: Any) -> None:
     if not isinstance(value, str):
         raise ValueError(f"not text: {value!r}")
@@ -93,7 +105,7 @@ class RecordContract:
             FieldCheck(
                 f.name,
                 f.name in must,
-                checks[f.type],
+                _one_of(f.values) if f.type == "one_of" else checks[f.type],
                 remember=0 if f.type in _NOT_REMEMBERED else _PASSED_MAX,
             )
             for f in entity.fields

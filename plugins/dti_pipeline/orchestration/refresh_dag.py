@@ -26,6 +26,7 @@ from dti_pipeline.orchestration.policies import DEFAULT_ARGS, retry_transient_on
 from dti_pipeline.paths import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_DIR
 from dti_pipeline.report.operator import MonthlyReportOperator
 from dti_pipeline.warehouse.connection import WAREHOUSE_CONN_ID
+from dti_pipeline.warehouse.schemas import BUILD_SCHEMA, MART_SCHEMA
 
 DOC_MD = """### Monthly DTI refresh
 
@@ -65,7 +66,7 @@ rerun with unchanged data publishes nothing new (same content hash).
 """
 
 MART_ASSETS = [
-    Asset(name=f"dti_mart.{fact}", uri=f"postgres://warehouse:5432/dti/dti_mart/{fact}")
+    Asset(name=f"{MART_SCHEMA}.{fact}", uri=f"postgres://warehouse:5432/dti/{MART_SCHEMA}/{fact}")
     for fact in ("fct_dti_monthly", "fct_indicator_monthly")
 ]
 
@@ -110,7 +111,7 @@ def _dbt_task_group() -> DbtTaskGroup:
             profile_name="dti",
             target_name="airflow",
             profile_mapping=_WarehouseProfile(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "dti_build"}
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": BUILD_SCHEMA}
             ),
         ),
         execution_config=ExecutionConfig(

@@ -27,10 +27,10 @@ from psycopg import sql
 
 from dti_pipeline.errors import PermanentError
 from dti_pipeline.paths import DBT_PROJECT_DIR, PROJECT_DIR
+from dti_pipeline.warehouse.schemas import MART_SCHEMA, PUBLISH_SCHEMA
 
 log = logging.getLogger(__name__)
 
-MART_SCHEMA = "dti_mart"
 VIEWS_DIR = PROJECT_DIR / "bi" / "views"
 DOCS_YML = DBT_PROJECT_DIR / "models" / "bi" / "_bi__sources.yml"
 
@@ -77,7 +77,7 @@ def _define(conn: psycopg.Connection, name: str) -> bool:
     select, table, columns = _definition(name)
     digest = _digest(select, table, columns)
     known = conn.execute(
-        "select sql_md5 from dti_publish.view_definition where view_name = %s", (name,)
+        f"select sql_md5 from {PUBLISH_SCHEMA}.view_definition where view_name = %s", (name,)
     ).fetchone()
     if known and known[0] == digest and _exists(conn, name):
         return False
@@ -96,7 +96,7 @@ def _define(conn: psycopg.Connection, name: str) -> bool:
                 )
             )
     conn.execute(
-        """insert into dti_publish.view_definition (view_name, sql_md5) values (%s, %s)
+        f"""insert into {PUBLISH_SCHEMA}.view_definition (view_name, sql_md5) values (%s, %s)
            on conflict (view_name) do update set sql_md5 = excluded.sql_md5, defined_at = now()""",
         (name, digest),
     )

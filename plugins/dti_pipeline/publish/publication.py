@@ -32,10 +32,8 @@ from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
 from dti_pipeline.publish.bi_views import define_bi_views, drop_bi_views
 from dti_pipeline.warehouse.bootstrap import ensure_warehouse
+from dti_pipeline.warehouse.schemas import BUILD_SCHEMA, MART_SCHEMA, PUBLISH_SCHEMA
 
-BUILD_SCHEMA = "dti_build"
-PUBLISH_SCHEMA = "dti_publish"
-MART_SCHEMA = "dti_mart"
 # The facts and dimensions of the mart are found in dti_build by name: every `fct_*` table
 # with a `month` column is published by month, every `dim_*` table whole. These must exist.
 CORE_FACTS = ("fct_dti_monthly", "fct_indicator_monthly")

@@ -27,8 +27,8 @@ from psycopg.rows import dict_row
 from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
 from dti_pipeline.paths import reports_dir
+from dti_pipeline.warehouse.schemas import MART_SCHEMA
 
-MART = "dti_mart"
 MONTHS_VI = "tháng"
 COLOURS = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#8ab17d", "#6d597a", "#b56576")
 
@@ -52,7 +52,7 @@ def _columns(conn: psycopg.Connection, table: str) -> list[str]:
     rows = conn.execute(
         """select column_name from information_schema.columns
             where table_schema = %s and table_name = %s order by ordinal_position""",
-        (MART, table),
+        (MART_SCHEMA, table),
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -97,7 +97,7 @@ def _pillars(conn: psycopg.Connection, fct_columns: list[str]) -> list[tuple[str
     names = "pillar_name_vi, pillar_name_en" if "pillar_name_vi" in dim else "pillar_id, pillar_id"
     weight = "sum(weight)" if "weight" in dim else "count(*)"
     rows = conn.execute(  # the heaviest pillar first (digital government, 400 of 1,000 points)
-        f"""select pillar_id, {names}, {weight} from {MART}.dim_indicator
+        f"""select pillar_id, {names}, {weight} from {MART_SCHEMA}.dim_indicator
              group by 1, 2, 3 order by 4 desc, 1"""
     ).fetchall()
     seen, pillars = set(), []
@@ -116,9 +116,9 @@ def _unit_name_sql(fct_columns: list[str]) -> str:
 def _load(conn: psycopg.Connection, month: date) -> dict:
     fct = _columns(conn, "fct_dti_monthly")
     if not fct:
-        raise ReportUnavailable(f"{MART}.fct_dti_monthly does not exist: publish a month first")
+        raise ReportUnavailable(f"{MART_SCHEMA}.fct_dti_monthly does not exist: publish a month first")
     publication = _rows(
-        conn, f"select * from {MART}.publication where month = %s and status = 'current'", (month,)
+        conn, f"select * from {MART_SCHEMA}.publication where month = %s and status = 'current'", (month,)
     )
     if not publication:
         raise ReportUnavailable(
@@ -127,15 +127,15 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
     earlier = _rows(
         conn,
         f"""select publication_id, published_at, methodology_version, content_hash
-              from {MART}.publication where month = %s and publication_id < %s
+              from {MART_SCHEMA}.publication where month = %s and publication_id < %s
              order by publication_id desc""",
         (month, publication[0]["publication_id"]),
     )
     name = _unit_name_sql(fct)
     provinces = _rows(
         conn,
-        f"""select f.*, {name} as display_name from {MART}.fct_dti_monthly f
-              join {MART}.dim_admin_unit u using (unit_key)
+        f"""select f.*, {name} as display_name from {MART_SCHEMA}.fct_dti_monthly f
+              join {MART_SCHEMA}.dim_admin_unit u using (unit_key)
              where f.month = %s and f.unit_level = 'province'
              order by f.dti_rank nulls last, f.unit_code""",
         (month,),
@@ -144,7 +144,7 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
         conn,
         f"""select {name} as display_name, u.province_name, f.dti_score, f.completeness,
                    u.latitude, u.longitude
-              from {MART}.fct_dti_monthly f join {MART}.dim_admin_unit u using (unit_key)
+              from {MART_SCHEMA}.fct_dti_monthly f join {MART_SCHEMA}.dim_admin_unit u using (unit_key)
              where f.month = %s and f.unit_level = 'commune' and u.latitude is not null""",
         (month,),
     )
@@ -152,13 +152,13 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
     unit_col = "d.unit" if "unit" in dim else "null"
     indicators = _rows(
         conn,
-        f"select d.*, {unit_col} as unit_label from {MART}.dim_indicator d"
+        f"select d.*, {unit_col} as unit_label from {MART_SCHEMA}.dim_indicator d"
         " order by d.pillar_id, d.indicator_id",
     )
     trend = _rows(
         conn,
         f"""select i.month, i.indicator_id, i.unit_key, i.indicator_value, i.score
-              from {MART}.fct_indicator_monthly i
+              from {MART_SCHEMA}.fct_indicator_monthly i
              where i.unit_level = 'province' and i.month <= %s and not i.is_missing
              order by i.month""",
         (month,),
@@ -167,7 +167,7 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
         conn,
         f"""select i.indicator_id, i.unit_level, count(*) as units,
                    count(*) filter (where not i.is_missing) as with_value
-              from {MART}.fct_indicator_monthly i where i.month = %s
+              from {MART_SCHEMA}.fct_indicator_monthly i where i.month = %s
              group by 1, 2 order by 1, 2""",
         (month,),
     )
@@ -175,7 +175,7 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
         conn,
         f"""select f.unit_level, count(*) as units, count(f.dti_score) as units_with_score,
                    avg(f.completeness) as mean_completeness
-              from {MART}.fct_dti_monthly f where f.month = %s group by f.unit_level
+              from {MART_SCHEMA}.fct_dti_monthly f where f.month = %s group by f.unit_level
              order by f.unit_level desc""",
         (month,),
     )
@@ -183,7 +183,7 @@ def _load(conn: psycopg.Connection, month: date) -> dict:
     if "rank_p05" in _columns(conn, "fct_dti_rank_uncertainty"):
         uncertainty = _rows(
             conn,
-            f"select * from {MART}.fct_dti_rank_uncertainty where month = %s",
+            f"select * from {MART_SCHEMA}.fct_dti_rank_uncertainty where month = %s",
             (month,),
         )
     return {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,6 +54,9 @@ FIELD_TYPES = (
     "commune_name",
     "any",
 )
+# A categorical field names the values it may take: `one_of(in|out)`; any other value is
+# quarantined before staging, so the staging models' accepted_values tests hold.
+_ONE_OF = re.compile(r"one_of\(([^()]+)\)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class FieldSpec:
     name: str
     type: str
     required: bool
+    values: tuple[str, ...] = ()  # the values a one_of field may take
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class SourceSpec:
         return f"source_{self.name}"
 
     def raw_table(self, entity: EntitySpec) -> str:
+        # schema warehouse.schemas.RAW_SCHEMA (not imported: the warehouse imports the specs)
         return f"raw.{self.name}__{entity.name}"
 
     def entity(self, name: str) -> EntitySpec:
@@ -166,6 +172,13 @@ def _fields(raw: dict, where: str) -> tuple[FieldSpec, ...]:
         kind = str(kind)
         optional = kind.endswith("?")
         base = kind.rstrip("?")
+        categorical = _ONE_OF.fullmatch(base)
+        if categorical:
+            values = tuple(v.strip() for v in categorical.group(1).split("|"))
+            if not all(values):
+                raise SpecError(f"{where}.fields.{name}: {kind!r} names an empty value")
+            fields.append(FieldSpec(name=name, type="one_of", required=not optional, values=values))
+            continue
         _one_of(base, FIELD_TYPES, f"{where}.fields.{name}")
         fields.append(FieldSpec(name=name, type=base, required=not optional))
     return tuple(fields)

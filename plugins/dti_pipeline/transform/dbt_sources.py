@@ -17,6 +17,7 @@ import yaml
 
 from dti_pipeline.paths import DBT_PROJECT_DIR
 from dti_pipeline.sources.spec import EntitySpec, SourceSpec
+from dti_pipeline.warehouse.schemas import RAW_SCHEMA
 
 HEADER = (
     "# Generated from include/config/sources.yml by `dti sources write-dbt`: edit the spec, not this file.\n"
@@ -63,7 +64,7 @@ def source_yaml(spec: SourceSpec) -> str:
             {
                 "name": spec.name,
                 "description": f"{spec.title}, landed by extract_{spec.name}.",
-                "schema": "raw",
+                "schema": RAW_SCHEMA,
                 "tables": tables,
             }
         ],

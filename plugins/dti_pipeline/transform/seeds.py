@@ -15,8 +15,9 @@ from pathlib import Path
 import psycopg
 
 from dti_pipeline.paths import DBT_MANIFEST
+from dti_pipeline.warehouse.schemas import REFERENCE_SCHEMA
 
-CHECKSUMS = "dti_reference.seed_checksums"
+CHECKSUMS = f"{REFERENCE_SCHEMA}.seed_checksums"
 
 
 def manifest_seeds(manifest: Path = DBT_MANIFEST) -> dict[str, tuple[str, str, str]]:
@@ -31,7 +32,7 @@ def manifest_seeds(manifest: Path = DBT_MANIFEST) -> dict[str, tuple[str, str, s
 
 def stale_seeds(conn: psycopg.Connection, seeds: dict[str, tuple[str, str, str]]) -> list[str]:
     """Seeds whose table is missing or whose file changed since their last load."""
-    conn.execute("create schema if not exists dti_reference")
+    conn.execute(f"create schema if not exists {REFERENCE_SCHEMA}")
     conn.execute(
         f"""create table if not exists {CHECKSUMS} (
                 seed       text primary key,

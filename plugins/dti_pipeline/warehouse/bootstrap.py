@@ -8,6 +8,7 @@ from importlib.resources import files
 import psycopg
 
 from dti_pipeline.sources.spec import load_sources
+from dti_pipeline.warehouse.schemas import MART_SCHEMA, PUBLISH_SCHEMA, RAW_SCHEMA
 
 # Any fixed number: concurrent first runs (parallel extract tasks) serialise on it, because
 # `create ... if not exists` is not safe against a concurrent twin.
@@ -72,8 +73,9 @@ def _restricted(conn: psycopg.Connection) -> bool:
     row = conn.execute(
         """select not r.rolsuper and exists (
                       select 1 from pg_namespace n
-                       where n.nspname in ('raw', 'dti_publish', 'dti_mart')
+                       where n.nspname = any(%s)
                          and not pg_has_role(r.oid, n.nspowner, 'USAGE'))
-             from pg_roles r where r.rolname = current_user"""
+             from pg_roles r where r.rolname = current_user""",
+        ([RAW_SCHEMA, PUBLISH_SCHEMA, MART_SCHEMA],),
     ).fetchone()
     return bool(row and row[0])

@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from dti_pipeline.paths import dti_home
+from dti_pipeline.warehouse.schemas import MART_SCHEMA, PUBLISH_SCHEMA, RAW_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,9 @@ LOADER_CONN_ID = "dti_warehouse_loader"
 TRANSFORMER_CONN_ID = "dti_warehouse"
 BI_READER_CONN_ID = "dti_bi_reader"
 
-LOADER_SCHEMAS = ("raw",)
+LOADER_SCHEMAS = (RAW_SCHEMA,)
 # Schemas the transformer owns: those the pipeline creates, and every dti_* schema dbt makes.
-TRANSFORMER_SCHEMAS = ("dti_publish", "dti_mart")
-MART_SCHEMA = "dti_mart"
+TRANSFORMER_SCHEMAS = (PUBLISH_SCHEMA, MART_SCHEMA)
 
 
 @dataclass(frozen=True)
