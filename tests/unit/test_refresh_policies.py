@@ -190,3 +190,10 @@ def test_a_model_task_failed_by_the_build_repeats_what_the_build_said(tmp_path):
     [(task, message)] = failures
     assert task == "dti_monthly_refresh.dbt_build.x.run"
     assert "dbt could not build" in message and 'column "y" does not exist' in message
+    # a model the build did not name (dbt skipped one of its tests) says so, with the cause
+    other = {**context, "ti": _TaskInstance("dbt_build.y.test", store), "task": _ModelTask("y")}
+    with collected_failures() as failures:
+        on_task_failure(other)
+    [(_, message)] = failures
+    assert message.startswith("dbt model 'model.dti.x' failed\nthe dbt build failed elsewhere")
+    assert 'column "y" does not exist' in message
