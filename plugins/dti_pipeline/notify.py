@@ -152,12 +152,25 @@ class RefreshNotifier(BaseNotifier):
         return chosen
 
     def notify(self, context) -> None:
+        if self.outcome != "success" and _reported_by_the_dbt_build(context):
+            return
         subject, text, details = refresh_message(context, self.outcome)
         for channel in self.channels(subject, text, details):
             try:
                 channel.notify(context)
             except Exception as exc:  # one broken channel must not hide the others
                 log.error("notification through %s failed: %s", type(channel).__name__, exc)
+
+
+def _reported_by_the_dbt_build(context) -> bool:
+    """A model task of the refresh's dbt build that failed because the build failed it: the
+    build's own failure (one task, one notification) already said why."""
+    from dti_pipeline.gates.dbt_results import producer_failure
+
+    if producer_failure(context):
+        log.info("not notified: the dbt build's failure was notified and names this model")
+        return True
+    return False
 
 
 def describe(note: dict) -> str:

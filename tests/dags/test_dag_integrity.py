@@ -57,11 +57,19 @@ def test_extract_dags_run_monthly_within_the_sources_data_without_catch_up(dagba
         assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 0 1 * *", "Asia/Ho_Chi_Minh")
 
 
-def test_the_refresh_dag_renders_one_task_per_dbt_node(dagbag):
+def test_the_refresh_dag_renders_one_dbt_build_and_a_task_per_model(dagbag):
     dag = dagbag.dags["dti_monthly_refresh"]
     ids = set(dag.task_ids)
+    producer = dag.get_task("dbt_build.dbt_producer_watcher")
+    assert producer.upstream_task_ids == {"sync_reference_seeds"}
+    assert "--exclude-resource-type" in producer.dbt_cmd_flags and "resource_type:seed" in producer.exclude
     for model in ("fct_dti_monthly", "fct_indicator_monthly", "stg_eoffice__documents"):
-        assert any(t.startswith(f"dbt_build.{model}") for t in ids), model
+        assert {f"dbt_build.{model}.run", f"dbt_build.{model}.test"} <= ids, model
+    # the models that depend on no model start once the build is done (dag.test runs one
+    # task at a time: a model task started before the build would wait for it for ever)
+    first = dag.get_task("dbt_build.stg_eoffice__documents.run")
+    assert first.upstream_task_ids == {producer.task_id, "dbt_build.dbt_producer_watcher_done"}
+    assert first.trigger_rule == "one_done"
     assert {"resolve_month", "publish", "report"} <= ids
     assert dag.params["month"] is None or dag.params.get_param("month").value is None
 

@@ -259,39 +259,46 @@ def test_a_range_refreshes_month_by_month_in_order(monkeypatch):
 
 # -- a failing data test: named, with rows, not retried --------------------------------------------------
 def test_a_failing_data_test_fails_its_task_at_once_naming_the_test_and_rows(refreshed, monkeypatch):
+    """The refresh's one `dbt build` meets a staged e-office document whose direction is
+    neither in nor out: its accepted_values test fails (staging is incremental, so the row stays
+    as staged; a month's build tests the rows staged from that month's loads). The build fails at
+    once, and so does the task of stg_eoffice__documents' tests, naming the test and the row."""
     from dti_pipeline.orchestration.failures import collected_failures
     from dti_pipeline.orchestration.inprocess import get_dag
 
     monkeypatch.setenv("AIRFLOW_CONN_DTI_WAREHOUSE", refreshed["transformer"])
-    # The month's data tests see the month being built only, and fct_dti_monthly is rebuilt
-    # from int_unit_scores__monthly (marked success below, so not rebuilt): a score pushed out
-    # of [0, 1] there flows into province 19's row and breaks its bounds test.
-    corrupt = """update dti_intermediate.int_unit_scores__monthly set dti_score = dti_score + %s
-                  where month = %s and unit_key = 'province:19'"""
-    with psycopg.connect(refreshed["transformer"]) as conn:
-        assert conn.execute(corrupt, (10, AUGUST)).rowcount > 0
+    with psycopg.connect(refreshed["admin"]) as conn:
+        document, direction = conn.execute(
+            """select document_id, direction from dti_staging.stg_eoffice__documents
+                where created_month = %s order by document_id limit 1""",
+            (AUGUST,),
+        ).fetchone()
+    corrupt = "update dti_staging.stg_eoffice__documents set direction = %s where document_id = %s"
+    with psycopg.connect(refreshed["admin"]) as conn:
+        assert conn.execute(corrupt, ("sideways", document)).rowcount == 1
     before = _publications(refreshed["admin"])
     dag = get_dag("dti_monthly_refresh")
-    started = time.monotonic()
     try:
         with collected_failures() as failures:
-            run = dag.test(
-                run_conf={"month": "2025-08"},
-                mark_success_pattern=r"dbt_build\.(?!fct_dti_monthly_model_build$).*",
-            )
+            run = dag.test(run_conf={"month": "2025-08"})
     finally:
-        with psycopg.connect(refreshed["transformer"]) as conn:
-            conn.execute(corrupt, (-10, AUGUST))
-    elapsed = time.monotonic() - started
+        with psycopg.connect(refreshed["admin"]) as conn:
+            conn.execute(corrupt, (direction, document))
     assert str(run.state).endswith("failed")
     failed = {task: message for task, message in failures}
-    task = "dti_monthly_refresh.dbt_build.fct_dti_monthly_model_build"
+    task = "dti_monthly_refresh.dbt_build.stg_eoffice__documents.test"
     assert task in failed, failed
     message = failed[task]
-    assert re.search(r"dbt test dti_between_fct_dti_monthly_\w+_score", message), message
-    assert "failing row" in message and "province:19" in message
+    assert re.search(r"dbt test accepted_values_stg_eoffice__documents_direction\w*", message), message
+    assert "model stg_eoffice__documents, column direction" in message and "failing row" in message
+    assert "sideways" in message, message
     assert "a retry cannot fix data" in message
-    ti = run.get_task_instance("dbt_build.fct_dti_monthly_model_build")
-    assert ti.try_number == 1 and str(ti.state).endswith("failed"), "a failing data test was retried"
-    assert elapsed < 60, "the run waited for a retry"
+    # the build itself fails with the same explanation; neither is retried
+    assert "sideways" in failed["dti_monthly_refresh.dbt_build.dbt_producer_watcher"]
+    for task_id in ("dbt_build.dbt_producer_watcher", "dbt_build.stg_eoffice__documents.test"):
+        ti = run.get_task_instance(task_id)
+        assert ti.try_number == 1 and str(ti.state).endswith("failed"), f"{task_id} was retried"
+    # what depends on the failed tests is not reported built; the other models are
+    assert str(run.get_task_instance("dbt_build.fct_dti_monthly.run").state).endswith("upstream_failed")
+    assert str(run.get_task_instance("dbt_build.stg_dvc__applications.test").state).endswith("success")
     assert _publications(refreshed["admin"]) == before, "something was published"

@@ -121,3 +121,79 @@ def test_a_successful_dbt_command_raises_nothing(tmp_path):
     project = _results(tmp_path, [{"unique_id": "model.dti.x", "status": "success", "message": "OK"}])
     assert explain_dbt_results(project) is None
     assert explain_dbt_results(str(tmp_path / "nowhere")) is None
+
+
+class _TaskInstance:
+    """Enough of a task instance for the callback and the per-model tasks: one XCom store."""
+
+    def __init__(self, task_id: str, store: dict):
+        self.task_id, self.dag_id, self.store = task_id, "dti_monthly_refresh", store
+
+    def xcom_push(self, key, value):
+        self.store[(self.task_id, key)] = value
+
+    def xcom_pull(self, task_ids, key):
+        return self.store.get((task_ids, key))
+
+
+class _ModelTask:
+    producer_task_id = "dbt_build.dbt_producer_watcher"
+
+    def __init__(self, model: str):
+        self.model_unique_id = f"model.dti.{model}"
+
+
+def _failed_build(tmp_path, message: str, status: str = "error") -> dict:
+    """What the dbt build leaves in its XCom when explain_dbt_results raises in its task."""
+    store: dict = {}
+    producer = _TaskInstance("dbt_build.dbt_producer_watcher", store)
+    project = _results(tmp_path, [{"unique_id": "model.dti.x", "status": status, "message": message}])
+    with pytest.raises((DbtBuildError, TransientDbtError)):
+        explain_dbt_results(project, context={"ti": producer})
+    return store
+
+
+@pytest.mark.parametrize(
+    ("message", "action"),
+    [
+        ("Compilation Error in model x: 'foo' is undefined", RetryAction.FAIL),
+        ("Database Error in model x\n  canceling statement due to lock timeout", RetryAction.RETRY),
+    ],
+)
+def test_a_model_task_is_retried_only_when_the_build_failed_it_for_a_transient_reason(
+    tmp_path, message, action
+):
+    """Cosmos's per-model task fails with its own generic error; the build's explanation
+    decides whether a retry (rerunning the model alone) can help."""
+    from airflow.exceptions import AirflowException
+
+    store = _failed_build(tmp_path, message)
+    context = {"ti": _TaskInstance("dbt_build.x.run", store), "task": _ModelTask("x")}
+    generic = AirflowException("dbt model 'model.dti.x' failed. Review the producer task logs")
+    decision = retry_transient_only.evaluate(generic, try_number=1, max_tries=3, context=context)
+    assert decision.action == action
+    # without the build's word, the generic error keeps the task's retries
+    assert _decide(generic) == RetryAction.DEFAULT
+
+
+def test_a_model_task_failed_by_the_build_repeats_what_the_build_said(tmp_path):
+    from dti_pipeline.orchestration.failures import collected_failures, on_task_failure
+
+    store = _failed_build(tmp_path, 'Database Error in model x\n  column "y" does not exist')
+    context = {
+        "ti": _TaskInstance("dbt_build.x.run", store),
+        "task": _ModelTask("x"),
+        "exception": RuntimeError("dbt model 'model.dti.x' failed"),
+    }
+    with collected_failures() as failures:
+        on_task_failure(context)
+    [(task, message)] = failures
+    assert task == "dti_monthly_refresh.dbt_build.x.run"
+    assert "dbt could not build" in message and 'column "y" does not exist' in message
+    # a model the build did not name (dbt skipped one of its tests) says so, with the cause
+    other = {**context, "ti": _TaskInstance("dbt_build.y.test", store), "task": _ModelTask("y")}
+    with collected_failures() as failures:
+        on_task_failure(other)
+    [(_, message)] = failures
+    assert message.startswith("dbt model 'model.dti.x' failed\nthe dbt build failed elsewhere")
+    assert 'column "y" does not exist' in message

@@ -116,7 +116,7 @@ def _plain(value):
     return str(value)
 
 
-def _describe_test(result: dict, manifest: dict, project_dir: Path) -> tuple[str, list[dict]]:
+def _describe_test(result: dict, manifest: dict, project_dir: Path) -> tuple[str, list[dict], str | None]:
     nodes = manifest.get("nodes", {})
     node = nodes.get(result.get("unique_id"), {})
     name = node.get("name") or result.get("unique_id", "?").split(".")[-1]
@@ -131,11 +131,20 @@ def _describe_test(result: dict, manifest: dict, project_dir: Path) -> tuple[str
     count = (
         f"{failures} failing row{'s' if failures != 1 else ''}" if failures is not None else "failing rows"
     )
-    return f"dbt test {name} ({where}): {count}", rows
+    return f"dbt test {name} ({where}): {count}", rows, model.get("name")
+
+
+# The XCom key under which the `dbt build` of the refresh (Cosmos's watcher producer) leaves its
+# explanation, so that the per-model tasks that report the failure repeat it and do not retry.
+FAILURE_XCOM_KEY = "dti_dbt_failure"
 
 
 def explain_dbt_results(project_dir: str, context=None, **_kwargs) -> None:
-    """Cosmos callback: raise a precise error when the dbt command failed; otherwise nothing."""
+    """Cosmos callback: raise a precise error when the dbt command failed; otherwise nothing.
+
+    With a task context, the explanation is also left in the task's XCom (FAILURE_XCOM_KEY):
+    {"kind": "transient" | "permanent", "message": ..., "by_model": {model: [lines]}}.
+    """
     root = Path(project_dir)
     path = root / "target" / "run_results.json"
     if not path.is_file():
@@ -149,19 +158,57 @@ def explain_dbt_results(project_dir: str, context=None, **_kwargs) -> None:
     if not failed_tests and not errors:
         return
     manifest = _manifest(root)
+    by_model: dict[str, list[str]] = {}
     if errors:
-        text = "\n".join(f"  {r.get('unique_id')}: {(r.get('message') or '').strip()}" for r in errors)
+        nodes = manifest.get("nodes", {})
+        for r in errors:
+            line = f"  {r.get('unique_id')}: {(r.get('message') or '').strip()}"
+            node = nodes.get(r.get("unique_id"), {})
+            attached = node.get("attached_node") or r.get("unique_id")
+            by_model.setdefault(nodes.get(attached, {}).get("name") or str(attached), []).append(line)
+        text = "\n".join(line for lines in by_model.values() for line in lines)
         if all(is_transient_message(r.get("message") or "") for r in errors):
-            raise TransientDbtError(f"dbt lost the warehouse for a moment (retried):\n{text}")
-        raise DbtBuildError(
-            f"dbt could not build (a retry cannot fix this; fix the model or the test):\n{text}"
+            error: DbtFailure = TransientDbtError(f"dbt lost the warehouse for a moment (retried):\n{text}")
+        else:
+            error = DbtBuildError(
+                f"dbt could not build (a retry cannot fix this; fix the model or the test):\n{text}"
+            )
+    else:
+        lines = []
+        for result in failed_tests:
+            head, rows, model = _describe_test(result, manifest, root)
+            described = [head, *(f"    {json.dumps(r, ensure_ascii=False, default=str)}" for r in rows)]
+            lines.extend(described)
+            by_model.setdefault(model or "?", []).extend(described)
+        error = DataTestFailed(
+            "a dbt data test failed, so the month was not published; a retry cannot fix data "
+            "(fix the source data or the model, then rerun the month):\n  " + "\n  ".join(lines)
         )
-    lines = []
-    for result in failed_tests:
-        head, rows = _describe_test(result, manifest, root)
-        lines.append(head)
-        lines.extend(f"    {json.dumps(r, ensure_ascii=False, default=str)}" for r in rows)
-    raise DataTestFailed(
-        "a dbt data test failed, so the month was not published; a retry cannot fix data "
-        "(fix the source data or the model, then rerun the month):\n  " + "\n  ".join(lines)
-    )
+    _leave_for_model_tasks(context, error, by_model)
+    raise error
+
+
+def _leave_for_model_tasks(context, error: DbtFailure, by_model: dict[str, list[str]]) -> None:
+    ti = (context or {}).get("ti")
+    if ti is None:
+        return
+    kind = "transient" if isinstance(error, TransientDbtError) else "permanent"
+    try:
+        ti.xcom_push(key=FAILURE_XCOM_KEY, value={"kind": kind, "message": str(error), "by_model": by_model})
+    except Exception as exc:  # the explanation is raised anyway: never hide it behind this
+        log.warning("could not keep the dbt failure for the model tasks: %s", exc)
+
+
+def producer_failure(context) -> dict | None:
+    """The explanation the refresh's `dbt build` left, seen from one of its per-model tasks
+    (a Cosmos watcher consumer: it names its producer); None for any other task."""
+    task = (context or {}).get("task")
+    ti = (context or {}).get("ti") or (context or {}).get("task_instance")
+    producer = getattr(task, "producer_task_id", None)
+    if not producer or ti is None or producer == getattr(ti, "task_id", None):
+        return None
+    try:
+        return ti.xcom_pull(task_ids=producer, key=FAILURE_XCOM_KEY)
+    except Exception as exc:
+        log.warning("could not read the dbt build's failure: %s", exc)
+        return None

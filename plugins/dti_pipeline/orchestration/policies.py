@@ -3,8 +3,9 @@
 One policy for every task of every DAG, read off the exception's kind (dti_pipeline.errors):
 a PermanentError fails at once, a TransientError retries with the task's backoff. The
 errors of libraries are placed here once: the database's (psycopg: a lost connection, a lock
-timeout, a serialization failure, a deadlock) by what the server said, and Cosmos's generic
-dbt error by its message, when dbt failed before writing its results.
+timeout, a serialization failure, a deadlock) by what the server said, Cosmos's generic
+dbt error by its message, when dbt failed before writing its results, and the failure of a
+per-model task of the refresh's dbt build by what that build explained.
 """
 
 from __future__ import annotations
@@ -37,11 +38,23 @@ def kind_of(exception: BaseException) -> type[PermanentError] | type[TransientEr
     return None
 
 
+def _kind_of_dbt_build_failure(context) -> type[PermanentError] | type[TransientError] | None:
+    """A per-model task of the refresh's dbt build (Cosmos's watcher consumer) fails with
+    Cosmos's generic error when the build failed its model or tests: the build's own
+    explanation says which kind it was."""
+    from dti_pipeline.gates.dbt_results import producer_failure
+
+    failure = producer_failure(context)
+    if not failure:
+        return None
+    return TransientError if failure.get("kind") == "transient" else PermanentError
+
+
 class TransientOnlyRetryPolicy(RetryPolicy):
     """Permanent failures fail now; transient ones retry; anything else keeps the task's retries."""
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
-        kind = kind_of(exception)
+        kind = kind_of(exception) or _kind_of_dbt_build_failure(context)
         if kind is PermanentError:
             return RetryDecision.fail(f"{type(exception).__name__}: a retry cannot fix this")
         if kind is TransientError:

@@ -1,5 +1,6 @@
-"""Build the `dti_monthly_refresh` DAG: month -> completeness gate -> dbt build (Cosmos) ->
-quality gate -> publish -> report, with notifications and retries that fit the failure."""
+"""Build the `dti_monthly_refresh` DAG: month -> completeness gate -> one dbt build (Cosmos's
+watcher mode: a task per model reports it) -> quality gate -> publish -> report, with
+notifications and retries that fit the failure."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from cosmos import (
     ProjectConfig,
     RenderConfig,
 )
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
+from cosmos.constants import (
+    PRODUCER_WATCHER_DONE_TASK_ID,
+    PRODUCER_WATCHER_TASK_ID,
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+    TestIndirectSelection,
+)
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from dti_pipeline.errors import PermanentError
@@ -40,9 +49,12 @@ readers and writes its report. Owner: data engineering. Runbook: docs/operations
    at or after its end). Stops, before dbt, naming what to rerun, e.g.
    `voso.orders: 2026-10-14..2026-10-16 missing; rerun extract_voso for those days`.
 3. **sync_reference_seeds**, then **dbt_build**: the seeds whose files changed are loaded
-   (none, most months); then one task per dbt model with its tests (Cosmos, from the dbt
-   manifest), into `dti_build`. A failing test stops the run **without retry** (a retry cannot fix
-   data), naming the test, its model and column, and a sample of the failing rows.
+   (none, most months); then **dbt_producer_watcher** runs one `dbt build` of the month into
+   `dti_build` (Cosmos's watcher mode, from the dbt manifest), and a task per model
+   (`<model>.run`) and per model's tests (`<model>.test`) reports what the build did to it, with
+   dbt's log line. A failing test stops the run **without retry** (a retry cannot fix data),
+   naming the test, its model and column, and a sample of the failing rows, in the build's task
+   and in the failed `<model>.test`. Clearing a model's task reruns that model alone.
 4. **quality_gate**: the mart reconciled against `raw`, and plausibility: units whose score
    moved more than `dti_plausibility_max_change` from last month, with the indicators that
    moved most. Blocks or warns by configuration (`include/config/quality.yml`, Variables
@@ -55,7 +67,8 @@ readers and writes its report. Owner: data engineering. Runbook: docs/operations
    and its path is the task's XCom.
 
 Retries: lost connections, lock timeouts and serialization failures are retried with
-backoff; incomplete data, failing tests and blocking checks fail at once. A notification
+backoff (in dbt_build, by the model tasks, each rerunning its model alone); incomplete data,
+failing tests and blocking checks fail at once. A notification
 (log; email or chat when `dti_notify_email` / `dti_notify_chat_conn_id` are set) says how the
 run ended.
 
@@ -100,7 +113,7 @@ def _dbt_task_group() -> DbtTaskGroup:
             f"it: run `dti dbt parse` in {PROJECT_DIR} (no warehouse needed; `make` does it), or "
             "deploy the project's image, which builds it (docker/Dockerfile)."
         )
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id="dbt_build",
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
@@ -115,14 +128,20 @@ def _dbt_task_group() -> DbtTaskGroup:
             ),
         ),
         execution_config=ExecutionConfig(
+            # one `dbt build` of the whole month (the producer task); one task per model and one
+            # per model's tests report what dbt did to it, and rerun it alone when retried
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
-            # a test with several parents runs once, after all of them, in its own task
+            # a test with several parents runs once, after all of them
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            should_detach_multiple_parents_tests=True,
+            # <model>.run and <model>.test tasks; the producer's `dbt build` runs both
+            test_behavior=TestBehavior.AFTER_EACH,
+            # a test with several parents is reported by each parent's test task (the producer
+            # reports only tests it can attach to a model)
+            should_detach_multiple_parents_tests=False,
             # seeds are loaded by sync_reference_seeds, and only when their files change
             exclude=["resource_type:seed"],
         ),
@@ -142,6 +161,32 @@ def _dbt_task_group() -> DbtTaskGroup:
         },
         default_args={"retries": 2, "retry_policy": retry_transient_only},
     )
+    _consumers_after_producer(group)
+    return group
+
+
+def _consumers_after_producer(group: DbtTaskGroup) -> None:
+    """The model tasks with no model upstream start once the producer's `dbt build` is done.
+
+    Cosmos starts them alongside the producer, to show each model's progress live; but a model
+    task that starts first waits on the producer, and under `dag.test()` (the CLI, the tests),
+    which runs one task at a time, that wait never ends. After the producer they read its
+    results at once. They run whether the build succeeded or failed (a failed model or test
+    fails its own task, naming it), and after a retry of the producer, which Cosmos skips
+    (`_done` succeeds), so that each model task reruns its model alone; not when the producer
+    never ran (an earlier gate failed).
+    """
+    from airflow.sdk import TriggerRule
+
+    producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    done = group.children[f"{group.group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}"]
+    tasks = list(group.iter_tasks())
+    in_group = {t.task_id for t in tasks}
+    for model_task in tasks:
+        if model_task in (producer, done) or model_task.upstream_task_ids & in_group:
+            continue
+        model_task.trigger_rule = TriggerRule.ONE_DONE
+        model_task.set_upstream([producer, done])
 
 
 def build_refresh_dag() -> DAG:
@@ -262,6 +307,9 @@ def build_refresh_dag() -> DAG:
             on_success_callback=RefreshNotifier("success"),
             doc_md="Write the month's HTML report (the **Monthly report** link opens it).",
         )
-        completeness >> sync_reference_seeds() >> _dbt_task_group() >> quality
+        dbt_build = _dbt_task_group()
+        producer = dbt_build.children[f"{dbt_build.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+        completeness >> sync_reference_seeds() >> producer
+        dbt_build >> quality
         published >> report
     return dag
