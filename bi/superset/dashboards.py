@@ -78,6 +78,8 @@ DATASETS = (
     "bi_indicator_catalogue",
     "bi_publication_status",
 )
+# The catalogue's indicators in its order (Superset's container sees only bi/superset/, not the
+# seed): tests/unit/test_bi_indicator_columns.py keeps this copy equal to the catalogue.
 INDICATOR_COLUMNS = (
     "gov_docs_electronic_share",
     "gov_docs_signed_share",

@@ -1,6 +1,7 @@
 -- Điểm các chỉ số thành phần của mỗi tỉnh theo tháng, mỗi chỉ số một cột (danh mục phương pháp 1.0.0).
 -- Each province's component-indicator scores per month, one column per indicator (methodology 1.0.0).
--- A new indicator gets a new column here; existing columns are never renamed or removed.
+-- A new indicator gets a new column here; existing columns are never renamed or removed
+-- (tests/unit/test_bi_indicator_columns.py checks one column per catalogue indicator).
 with
 
 facts as (
