@@ -1,10 +1,7 @@
 """The monthly report: one self-contained HTML file (plotly.js inlined, no CDN, works offline).
 
-It reads only the published mart (dti_mart), as a BI tool would (through the BI reader's
-Connection when one is defined), so the report shows exactly what readers see. It is driven
-by the mart itself: pillars and indicators come from dim_indicator, pillar scores from the
-`<pillar_id>_score` columns of fct_dti_monthly, so new indicators and pillars appear without
-a change here; the rank-uncertainty fact is shown when the mart has it.
+Its data is what BI readers see (report/data.py, through the BI reader's Connection when one
+is defined); its charts are report/figures.py; this module lays out the sections.
 
 Sections: province ranking with the pillar breakdown, biggest movers (with the causes the
 quality gate found), a commune map from the reference coordinates coloured by score, each
@@ -16,45 +13,19 @@ from __future__ import annotations
 import html
 import json
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import plotly.graph_objects as go
 import psycopg
-from plotly.io import to_html
-from psycopg.rows import dict_row
 
-from dti_pipeline.errors import PermanentError
 from dti_pipeline.months import format_month
 from dti_pipeline.paths import reports_dir
-from dti_pipeline.warehouse.schemas import MART_SCHEMA
+from dti_pipeline.report.data import ReportUnavailable, load_month
+from dti_pipeline.report.figures import COLOURS, Figures
+
+__all__ = ["ReportUnavailable", "build_report_html", "report_connection", "write_report"]
 
 MONTHS_VI = "tháng"
-COLOURS = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#8ab17d", "#6d597a", "#b56576")
-
-
-class ReportUnavailable(PermanentError, RuntimeError):
-    pass
-
-
-def _num(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _rows(conn: psycopg.Connection, query: str, params=()) -> list[dict]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return [{k: _num(v) for k, v in r.items()} for r in cur.execute(query, params).fetchall()]
-
-
-def _columns(conn: psycopg.Connection, table: str) -> list[str]:
-    rows = conn.execute(
-        """select column_name from information_schema.columns
-            where table_schema = %s and table_name = %s order by ordinal_position""",
-        (MART_SCHEMA, table),
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def _esc(value) -> str:
@@ -65,144 +36,8 @@ def _fmt(value, pattern: str = "{:.3f}") -> str:
     return "—" if value is None else pattern.format(value)
 
 
-class _Figures:
-    """Turns figures into HTML; plotly.js (about 4.6 MB) is inlined once, with the first."""
-
-    def __init__(self) -> None:
-        self.first = True
-
-    def html(self, figure: go.Figure, div_id: str) -> str:
-        figure.update_layout(
-            template="plotly_white",
-            margin={"l": 10, "r": 10, "t": 50, "b": 10},
-            font={"family": "system-ui, sans-serif"},
-        )
-        include = self.first
-        self.first = False
-        return to_html(
-            figure,
-            full_html=False,
-            include_plotlyjs=include,
-            div_id=div_id,
-            config={"displaylogo": False, "responsive": True},
-        )
-
-
-# -- data ----------------------------------------------------------------------------------------
-def _pillars(conn: psycopg.Connection, fct_columns: list[str]) -> list[tuple[str, str]]:
-    """(score column, label) of each pillar, from dim_indicator, in catalogue order."""
-    dim = _columns(conn, "dim_indicator")
-    if "pillar_id" not in dim:
-        return []
-    names = "pillar_name_vi, pillar_name_en" if "pillar_name_vi" in dim else "pillar_id, pillar_id"
-    weight = "sum(weight)" if "weight" in dim else "count(*)"
-    rows = conn.execute(  # the heaviest pillar first (digital government, 400 of 1,000 points)
-        f"""select pillar_id, {names}, {weight} from {MART_SCHEMA}.dim_indicator
-             group by 1, 2, 3 order by 4 desc, 1"""
-    ).fetchall()
-    seen, pillars = set(), []
-    for pillar_id, vi, en, _ in rows:
-        column = f"{pillar_id}_score"
-        if column in fct_columns and pillar_id not in seen:
-            seen.add(pillar_id)
-            pillars.append((column, f"{vi} / {en}" if vi != en else pillar_id))
-    return pillars
-
-
-def _unit_name_sql(fct_columns: list[str]) -> str:
-    return "f.unit_name" if "unit_name" in fct_columns else "u.unit_name"
-
-
-def _load(conn: psycopg.Connection, month: date) -> dict:
-    fct = _columns(conn, "fct_dti_monthly")
-    if not fct:
-        raise ReportUnavailable(f"{MART_SCHEMA}.fct_dti_monthly does not exist: publish a month first")
-    publication = _rows(
-        conn, f"select * from {MART_SCHEMA}.publication where month = %s and status = 'current'", (month,)
-    )
-    if not publication:
-        raise ReportUnavailable(
-            f"{format_month(month)} has not been published: run `dti refresh --month {format_month(month)}`"
-        )
-    earlier = _rows(
-        conn,
-        f"""select publication_id, published_at, methodology_version, content_hash
-              from {MART_SCHEMA}.publication where month = %s and publication_id < %s
-             order by publication_id desc""",
-        (month, publication[0]["publication_id"]),
-    )
-    name = _unit_name_sql(fct)
-    provinces = _rows(
-        conn,
-        f"""select f.*, {name} as display_name from {MART_SCHEMA}.fct_dti_monthly f
-              join {MART_SCHEMA}.dim_admin_unit u using (unit_key)
-             where f.month = %s and f.unit_level = 'province'
-             order by f.dti_rank nulls last, f.unit_code""",
-        (month,),
-    )
-    communes = _rows(
-        conn,
-        f"""select {name} as display_name, u.province_name, f.dti_score, f.completeness,
-                   u.latitude, u.longitude
-              from {MART_SCHEMA}.fct_dti_monthly f join {MART_SCHEMA}.dim_admin_unit u using (unit_key)
-             where f.month = %s and f.unit_level = 'commune' and u.latitude is not null""",
-        (month,),
-    )
-    dim = _columns(conn, "dim_indicator")
-    unit_col = "d.unit" if "unit" in dim else "null"
-    indicators = _rows(
-        conn,
-        f"select d.*, {unit_col} as unit_label from {MART_SCHEMA}.dim_indicator d"
-        " order by d.pillar_id, d.indicator_id",
-    )
-    trend = _rows(
-        conn,
-        f"""select i.month, i.indicator_id, i.unit_key, i.indicator_value, i.score
-              from {MART_SCHEMA}.fct_indicator_monthly i
-             where i.unit_level = 'province' and i.month <= %s and not i.is_missing
-             order by i.month""",
-        (month,),
-    )
-    coverage = _rows(
-        conn,
-        f"""select i.indicator_id, i.unit_level, count(*) as units,
-                   count(*) filter (where not i.is_missing) as with_value
-              from {MART_SCHEMA}.fct_indicator_monthly i where i.month = %s
-             group by 1, 2 order by 1, 2""",
-        (month,),
-    )
-    levels = _rows(
-        conn,
-        f"""select f.unit_level, count(*) as units, count(f.dti_score) as units_with_score,
-                   avg(f.completeness) as mean_completeness
-              from {MART_SCHEMA}.fct_dti_monthly f where f.month = %s group by f.unit_level
-             order by f.unit_level desc""",
-        (month,),
-    )
-    uncertainty = []
-    if "rank_p05" in _columns(conn, "fct_dti_rank_uncertainty"):
-        uncertainty = _rows(
-            conn,
-            f"select * from {MART_SCHEMA}.fct_dti_rank_uncertainty where month = %s",
-            (month,),
-        )
-    return {
-        "fct_columns": fct,
-        "publication": publication[0],
-        "earlier_publications": earlier,
-        "provinces": provinces,
-        "communes": communes,
-        "indicators": indicators,
-        "trend": trend,
-        "coverage": coverage,
-        "levels": levels,
-        "uncertainty": {u.get("unit_key"): u for u in uncertainty},
-        "pillars": _pillars(conn, fct),
-    }
-
-
 # -- sections ------------------------------------------------------------------------------------
-def _ranking(data: dict, figures: _Figures) -> str:
+def _ranking(data: dict, figures: Figures) -> str:
     provinces = [p for p in data["provinces"] if p.get("dti_score") is not None]
     names = [p["display_name"] for p in provinces]
     figure = go.Figure()
@@ -283,7 +118,7 @@ def _ranking(data: dict, figures: _Figures) -> str:
     )
 
 
-def _movers(data: dict, figures: _Figures) -> str:
+def _movers(data: dict, figures: Figures) -> str:
     provinces = [p for p in data["provinces"] if p.get("dti_score_change") is not None]
     movers = sorted(provinces, key=lambda p: abs(p["dti_score_change"]), reverse=True)[:10]
     figure = go.Figure(
@@ -331,7 +166,7 @@ def _movers(data: dict, figures: _Figures) -> str:
     )
 
 
-def _map(data: dict, figures: _Figures) -> str:
+def _map(data: dict, figures: Figures) -> str:
     communes = data["communes"]
     scored = [c for c in communes if c.get("dti_score") is not None]
     unscored = [c for c in communes if c.get("dti_score") is None]
@@ -379,7 +214,7 @@ def _map(data: dict, figures: _Figures) -> str:
     )
 
 
-def _trends(data: dict, figures: _Figures) -> str:
+def _trends(data: dict, figures: Figures) -> str:
     names = {p["unit_key"]: p["display_name"] for p in data["provinces"]}
     by_indicator: dict[str, dict[str, list[dict]]] = {}
     for row in data["trend"]:
@@ -425,7 +260,7 @@ def _trends(data: dict, figures: _Figures) -> str:
     )
 
 
-def _completeness(data: dict, figures: _Figures) -> str:
+def _completeness(data: dict, figures: Figures) -> str:
     level_rows = "".join(
         f"<tr><td>{_esc(r['unit_level'])}</td><td>{r['units']}</td><td>{r['units_with_score']}</td>"
         f"<td>{_fmt(r['mean_completeness'], '{:.1%}')}</td></tr>"
@@ -501,8 +336,8 @@ nav a { margin-right: 1rem; }
 
 
 def build_report_html(conn: psycopg.Connection, month: date) -> str:
-    data = _load(conn, month)
-    figures = _Figures()
+    data = load_month(conn, month)
+    figures = Figures()
     sections = [
         _ranking(data, figures),
         _movers(data, figures),
