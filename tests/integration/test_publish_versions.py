@@ -106,3 +106,39 @@ def test_a_new_fact_of_the_build_is_published_without_code_changes(built):
             "select count(*) from dti_mart.fct_dti_rank_uncertainty where month = %s", (MONTH,)
         ).fetchone()[0]
     assert rows == 34 and pub.row_counts["fct_dti_rank_uncertainty"] == 34
+
+
+def test_the_report_shows_the_month_audit_when_the_mart_has_it(built):
+    from dti_pipeline.report.monthly import build_report_html
+
+    with psycopg.connect(built) as conn:
+        publish_month(conn, MONTH)
+        assert 'id="audit"' not in build_report_html(conn, MONTH)
+        conn.execute(
+            """create table dti_build.fct_index_audit (
+                   month date, unit_level text, audit_kind text, subject_id text,
+                   paired_indicator_id text, pillar_id text, nominal_weight numeric(9, 6),
+                   effective_importance numeric(9, 6), importance_share numeric(9, 6),
+                   pair_correlation numeric(9, 6), is_constant boolean, is_double_counted boolean)"""
+        )
+        conn.execute(
+            """insert into dti_build.fct_index_audit values
+                   (%(m)s, 'province', 'pillar', 'digital_government', null, 'digital_government',
+                    0.4, 0.81, 0.6, null, false, false),
+                   (%(m)s, 'province', 'pillar', 'digital_economy', null, 'digital_economy',
+                    0.3, 0.27, 0.2, null, false, false),
+                   (%(m)s, 'province', 'indicator', 'soc_members_active_share', null,
+                    'digital_society', null, null, null, null, true, false),
+                   (%(m)s, 'commune', 'indicator_pair', 'econ_active_shops_share',
+                    'gov_docs_electronic_share', null, null, null, null, 0.95, false, true)""",
+            {"m": MONTH},
+        )
+        conn.commit()
+        publish_month(conn, MONTH)
+        html = build_report_html(conn, MONTH)
+    audit = html[html.index('<section id="audit">') :]
+    audit = audit[: audit.index("</section>")]
+    assert "<td>Chính quyền số / Digital government</td><td>40%</td><td>60%</td><td>0.810</td>" in audit
+    assert "<li>Members active: " in audit
+    assert "<li>Active shops ↔ Electronic documents: tương quan / correlation 0.950" in audit
+    assert audit.index("Tỉnh / Provinces") < audit.index("Xã / Communes")

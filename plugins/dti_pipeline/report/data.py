@@ -2,7 +2,8 @@
 (dti_mart) only, as a BI tool reads it. The marts' dbt contracts guarantee their columns; the
 pillars are read from dim_indicator and the `<pillar_id>_score` columns of fct_dti_monthly,
 so a new pillar or indicator appears without a change here. The rank-uncertainty fact is
-read when the mart has it (a warehouse published before it existed does not)."""
+read when the mart has it (a warehouse published before it existed does not), and so is
+the audit (fct_index_audit)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,14 @@ def load_month(conn: psycopg.Connection, month: date) -> dict:
             f"select * from {MART_SCHEMA}.fct_dti_rank_uncertainty where month = %s",
             (month,),
         )
+    audit = []
+    if "effective_importance" in _columns(conn, "fct_index_audit"):  # absent from marts published before it
+        audit = _rows(
+            conn,
+            f"""select * from {MART_SCHEMA}.fct_index_audit where month = %s
+                 order by unit_level desc, audit_kind, subject_id, paired_indicator_id""",
+            (month,),
+        )
     return {
         "fct_columns": fct,
         "publication": publication[0],
@@ -135,4 +144,5 @@ def load_month(conn: psycopg.Connection, month: date) -> dict:
         "levels": levels,
         "uncertainty": {u.get("unit_key"): u for u in uncertainty},
         "pillars": _pillars(conn, fct),
+        "audit": audit,
     }

@@ -1,7 +1,11 @@
 """The monthly report: one self-contained HTML file (plotly.js inlined, no CDN, works offline).
 
 Its data is what BI readers see (report/data.py, through the BI reader's Connection when one
-is defined); its charts are report/figures.py; this module lays out the sections.
+is defined); its charts are report/figures.py; this module lays out the sections: province
+ranking with the pillar breakdown, biggest movers (with the causes the quality gate found), a
+commune map, each indicator's trend, data completeness and, when the mart has it, the month's
+statistical audit (fct_index_audit: each pillar's nominal weight against its effective
+importance, and the flagged indicators).
 
 Sections: province ranking with the pillar breakdown, biggest movers (with the causes the
 quality gate found), a commune map from the reference coordinates coloured by score, each
@@ -321,6 +325,58 @@ def _completeness(data: dict, figures: Figures) -> str:
     )
 
 
+def _audit(data: dict) -> str:
+    """Per level: each pillar's nominal weight against its effective importance, and the
+    indicators the audit flags (constant, or in a pair correlating above the threshold)."""
+    if not data["audit"]:
+        return ""
+    labels = {column.removesuffix("_score"): label for column, label in data["pillars"]}
+    names = {i["indicator_id"]: i.get("name_en") or i["indicator_id"] for i in data["indicators"]}
+    parts = []
+    for level, title in (("province", "Tỉnh / Provinces"), ("commune", "Xã / Communes")):
+        rows = [r for r in data["audit"] if r["unit_level"] == level]
+        if not rows:
+            continue
+        pillar_rows = "".join(
+            f"<tr><td>{_esc(labels.get(r['subject_id'], r['subject_id']))}</td>"
+            f"<td>{_fmt(r['nominal_weight'], '{:.0%}')}</td><td>{_fmt(r['importance_share'], '{:.0%}')}</td>"
+            f"<td>{_fmt(r['effective_importance'])}</td></tr>"
+            for r in rows
+            if r["audit_kind"] == "pillar"
+        )
+        flags = [
+            f"<li>{_esc(names.get(r['subject_id'], r['subject_id']))}: "
+            "không đổi giữa các đơn vị / the same score in every unit</li>"
+            for r in rows
+            if r["audit_kind"] == "indicator" and r["is_constant"]
+        ] + [
+            f"<li>{_esc(names.get(r['subject_id'], r['subject_id']))} ↔ "
+            f"{_esc(names.get(r['paired_indicator_id'], r['paired_indicator_id']))}: "
+            f"tương quan / correlation {_fmt(r['pair_correlation'])} (trùng lặp / double counting)</li>"
+            for r in rows
+            if r["audit_kind"] == "indicator_pair"
+        ]
+        parts.append(
+            f"<h3>{title}</h3>"
+            "<table><tr><th>trụ cột / pillar</th><th>trọng số / nominal weight</th>"
+            "<th>tầm quan trọng thực / effective importance (share)</th>"
+            "<th>r² với DTI / with the DTI</th></tr>"
+            f"{pillar_rows}</table>"
+            + (
+                f"<p>Chỉ số bị gắn cờ / Flagged indicators:</p><ul>{''.join(flags)}</ul>"
+                if flags
+                else "<p>Không có chỉ số bị gắn cờ / no flagged indicator.</p>"
+            )
+        )
+    return (
+        '<section id="audit"><h2>Kiểm định thống kê / Statistical audit</h2>'
+        "<p class='meta'>Tầm quan trọng thực của trụ cột: bình phương tương quan với DTI giữa các đơn vị, "
+        "so với trọng số danh nghĩa / a pillar's effective importance is its squared correlation with "
+        "the DTI across the units, beside its nominal weight (docs/methodology.md, "
+        "The monthly audit).</p>" + "".join(parts) + "</section>"
+    )
+
+
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1180px; color: #222;
        padding: 0 1rem; }
@@ -344,6 +400,7 @@ def build_report_html(conn: psycopg.Connection, month: date) -> str:
         _map(data, figures),
         _trends(data, figures),
         _completeness(data, figures),
+        _audit(data),
     ]
     pub = data["publication"]
     meta = (
@@ -372,6 +429,7 @@ def build_report_html(conn: psycopg.Connection, month: date) -> str:
             "indicators": len(data["indicators"]),
         }
     )
+    audit_link = '<a href="#audit">Kiểm định / Audit</a>' if data["audit"] else ""
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -384,7 +442,7 @@ def build_report_html(conn: psycopg.Connection, month: date) -> str:
 {revision}
 <nav><a href="#ranking">Xếp hạng / Ranking</a><a href="#movers">Biến động / Movers</a>
 <a href="#map">Bản đồ / Map</a><a href="#trends">Xu hướng / Trends</a>
-<a href="#completeness">Đầy đủ dữ liệu / Completeness</a></nav>
+<a href="#completeness">Đầy đủ dữ liệu / Completeness</a>{audit_link}</nav>
 {"".join(sections)}
 <p class="meta">Điểm 0–1 theo mục tiêu cố định; giá trị thiếu không bao giờ được tính là 0 /
 Scores on 0–1 against fixed targets; a missing value is never counted as zero (docs/methodology.md).</p>
