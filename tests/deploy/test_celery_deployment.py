@@ -160,7 +160,9 @@ def _extract(deployment: Deployment, warehouse: str, result: dict) -> None:
         runs = [r for dag_id in EXTRACT_DAGS for r in deployment.dag_runs(dag_id)]
         return runs if len(runs) >= len(EXTRACT_DAGS) and {r["state"] for r in runs} <= FINAL else None
 
-    result["extract_runs"] = _wait("the extract backfills", finished, timeout=900, every=5)
+    # a task the killed worker had received but not started stays queued until the scheduler's
+    # task_queued_timeout (10 minutes, checked every 2) sends it again: the wait allows for it
+    result["extract_runs"] = _wait("the extract backfills", finished, timeout=1500, every=5)
     result["extract_tis"] = [ti for dag_id in EXTRACT_DAGS for ti in deployment.task_instances(dag_id)]
 
 
